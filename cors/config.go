@@ -1,0 +1,346 @@
+package cors
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crossgate/crossgate/cors/internal/headerlist"
+	"github.com/crossgate/crossgate/cors/internal/origin"
+	"golang.org/x/net/publicsuffix"
+)
+
+// Config describes a CORS policy. The zero value allows nothing; New checks
+// a Config and compiles it into a Policy.
+type Config struct {
+	// AllowOrigins lists the origins allowed to read responses. Each entry is
+	// an origin in the form browsers send ("https://app.example.com": lower
+	// case, no path, no default port), optionally with "*." before the host
+	// to allow every subdomain at any depth ("https://*.example.com", which
+	// does not allow "https://example.com" itself) and/or ":*" as the port to
+	// allow any port, including none ("http://localhost:*"). "*" allows every
+	// origin and must stand alone; "null" allows the opaque origin that
+	// sandboxed frames and data: documents send.
+	AllowOrigins []string
+
+	// AllowOriginRegex lists RE2 regular expressions that an origin must
+	// match as a whole; "^" and "$" are implied. They are tried after the
+	// patterns of AllowOrigins.
+	AllowOriginRegex []string
+
+	// AllowMethods lists the methods a preflight may ask for, matched case
+	// sensitively as browsers do. GET, HEAD and POST need no preflight and are
+	// always allowed. "*" allows every method (not with credentials).
+	AllowMethods []string
+
+	// AllowHeaders lists the request headers a preflight may ask for, in any
+	// case. "*" allows every header except Authorization, which must be
+	// listed by name (the Fetch standard's rule), and not with credentials.
+	AllowHeaders []string
+
+	// ExposeHeaders lists the response headers that scripts may read beyond
+	// the CORS-safelisted ones. "*" exposes all of them (not with
+	// credentials).
+	ExposeHeaders []string
+
+	// AllowCredentials lets scripts send cookies and HTTP authentication and
+	// read the response (Access-Control-Allow-Credentials: true).
+	AllowCredentials bool
+
+	// MaxAge is how long browsers may cache a preflight answer, in whole
+	// seconds up to 24 hours. Zero leaves the header out (browsers then cache
+	// for 5 s); a negative value down to -1s sends 0, which disables caching.
+	// Chrome caps the value at 2 hours, Firefox at 24.
+	MaxAge time.Duration
+
+	// PreflightStatus is the status of an accepted preflight: 204 when zero;
+	// 200 suits old clients that treat 204 as a failure. Any 2xx is accepted.
+	PreflightStatus int
+
+	// AllowPrivateNetwork answers Private Network Access preflights
+	// (Access-Control-Request-Private-Network: true) with
+	// Access-Control-Allow-Private-Network: true.
+	AllowPrivateNetwork bool
+
+	// TimingAllowOrigin sends Timing-Allow-Origin with the allowed origin, so
+	// that pages can read the Resource Timing details of responses.
+	TimingAllowOrigin bool
+
+	// DangerouslyAllowInsecureOrigins accepts http:// origins together with
+	// AllowCredentials. Anyone on the network path of such an origin can
+	// inject script into it and read credentialed responses. Loopback origins
+	// (localhost, 127.0.0.0/8, [::1]) never need this.
+	DangerouslyAllowInsecureOrigins bool
+
+	// DangerouslyAllowPublicSuffixWildcards accepts subdomain patterns over a
+	// public suffix, such as "https://*.com" or "https://*.github.io", where
+	// anyone can register a subdomain.
+	DangerouslyAllowPublicSuffixWildcards bool
+}
+
+// MaxMaxAge is the largest MaxAge New accepts.
+const MaxMaxAge = 24 * time.Hour
+
+// ConfigError is one problem with a Config. New returns all of them at once,
+// joined; use ConfigErrors to list them.
+type ConfigError struct {
+	// Field is the Config field, e.g. "AllowOrigins".
+	Field string
+	// Index is the position in a list field, or -1.
+	Index int
+	// Value is the offending value as written.
+	Value string
+	// Problem says what is wrong and what to do.
+	Problem string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("cors: ")
+	b.WriteString(e.Field)
+	if e.Index >= 0 {
+		fmt.Fprintf(&b, "[%d]", e.Index)
+	}
+	if e.Value != "" {
+		fmt.Fprintf(&b, " %q", e.Value)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Problem)
+	return b.String()
+}
+
+// ConfigErrors returns every *ConfigError in err, in the order New found
+// them.
+func ConfigErrors(err error) []*ConfigError {
+	var out []*ConfigError
+	var walk func(error)
+	walk = func(err error) {
+		if ce, ok := err.(*ConfigError); ok {
+			out = append(out, ce)
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
+// Methods and headers that browsers never let scripts send; a policy that
+// lists them is confused. From the Fetch standard.
+var forbiddenMethods = []string{"CONNECT", "TRACE", "TRACK"}
+
+var forbiddenRequestHeaders = []string{
+	"accept-charset", "accept-encoding", "access-control-request-headers",
+	"access-control-request-method", "connection", "content-length", "cookie",
+	"cookie2", "date", "dnt", "expect", "host", "keep-alive", "origin",
+	"referer", "set-cookie", "te", "trailer", "transfer-encoding", "upgrade", "via",
+}
+
+// normalizedMethods are the methods browsers upper-case before sending.
+var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
+
+// compiled is an immutable, checked form of a Config.
+type compiled struct {
+	cfg          Config
+	origins      *origin.Set
+	regexes      []*regexp.Regexp
+	anyOrigin    bool // "*" is allowed
+	staticAny    bool // "*" alone: responses do not depend on the origin
+	methods      map[string]struct{}
+	anyMethod    bool
+	headers      *headerlist.Set
+	expose       string // joined ExposeHeaders, or ""
+	maxAge       string // value of Access-Control-Max-Age, or ""
+	status       int
+	preflightVar string // Vary value on preflights
+}
+
+func compile(c Config) (*compiled, error) {
+	var errs []error
+	add := func(field string, index int, value, format string, args ...any) {
+		errs = append(errs, &ConfigError{Field: field, Index: index, Value: value, Problem: fmt.Sprintf(format, args...)})
+	}
+	cc := &compiled{cfg: cloneConfig(c), methods: make(map[string]struct{})}
+
+	var patterns []origin.Pattern
+	for i, s := range c.AllowOrigins {
+		p, err := origin.ParsePattern(s)
+		if err != nil {
+			add("AllowOrigins", i, s, "%v", err)
+			continue
+		}
+		switch p.Kind {
+		case origin.Any:
+			cc.anyOrigin = true
+			if c.AllowCredentials {
+				add("AllowOrigins", i, s, `"*" cannot be used with AllowCredentials: browsers refuse it; list the origins that need credentials`)
+			}
+			if len(c.AllowOrigins) > 1 || len(c.AllowOriginRegex) > 0 {
+				add("AllowOrigins", i, s, `"*" allows every origin and must be the only entry; remove it or the other origins`)
+			}
+		case origin.Null:
+			if c.AllowCredentials {
+				add("AllowOrigins", i, s, `"null" cannot be used with AllowCredentials: any site can send Origin: null from a sandboxed frame`)
+			}
+		case origin.Subdomains:
+			if !c.DangerouslyAllowPublicSuffixWildcards && coversPublicSuffix(p.Host) {
+				add("AllowOrigins", i, s, "%q is a public suffix, so anyone can register a subdomain of it; list your own domains (\"%s://*.yourdomain.%s\"), or set DangerouslyAllowPublicSuffixWildcards", p.Host, p.Scheme, p.Host)
+			}
+		}
+		if p.Scheme == "http" && c.AllowCredentials && !c.DangerouslyAllowInsecureOrigins && !isLoopback(p) {
+			add("AllowOrigins", i, s, "an http:// origin with AllowCredentials lets anyone on its network path read credentialed responses; use https, or set DangerouslyAllowInsecureOrigins")
+		}
+		patterns = append(patterns, p)
+	}
+	cc.origins = origin.NewSet(patterns)
+	cc.staticAny = cc.anyOrigin && len(c.AllowOrigins) == 1
+
+	for i, s := range c.AllowOriginRegex {
+		if s == "" {
+			add("AllowOriginRegex", i, s, "empty regular expression")
+			continue
+		}
+		if _, err := regexp.Compile(s); err != nil {
+			add("AllowOriginRegex", i, s, "does not compile: %v", err)
+			continue
+		}
+		re := regexp.MustCompile(`^(?:` + s + `)$`)
+		if prefix, _ := re.LiteralPrefix(); strings.HasPrefix(prefix, "http:") && c.AllowCredentials && !c.DangerouslyAllowInsecureOrigins {
+			add("AllowOriginRegex", i, s, "matches http:// origins, which with AllowCredentials lets anyone on their network path read credentialed responses; use https, or set DangerouslyAllowInsecureOrigins")
+		}
+		cc.regexes = append(cc.regexes, re)
+	}
+	if len(c.AllowOrigins) == 0 && len(c.AllowOriginRegex) == 0 {
+		add("AllowOrigins", -1, "", "no origin is allowed; list at least one origin in AllowOrigins or AllowOriginRegex")
+	}
+
+	for i, m := range c.AllowMethods {
+		switch {
+		case m == "*":
+			cc.anyMethod = true
+			if c.AllowCredentials {
+				add("AllowMethods", i, m, `"*" means a method literally named "*" when credentials are allowed; list the methods`)
+			}
+			continue
+		case !headerlist.IsToken(m):
+			add("AllowMethods", i, m, "not a valid method name")
+			continue
+		case slices.Contains(forbiddenMethods, strings.ToUpper(m)):
+			add("AllowMethods", i, m, "browsers never send %s; remove it", strings.ToUpper(m))
+			continue
+		case m != strings.ToUpper(m) && slices.Contains(normalizedMethods, strings.ToUpper(m)):
+			add("AllowMethods", i, m, "browsers upper-case this method and match it case-sensitively; write %q", strings.ToUpper(m))
+			continue
+		}
+		cc.methods[m] = struct{}{}
+	}
+
+	var headers []string
+	for i, h := range c.AllowHeaders {
+		lh := strings.ToLower(h)
+		switch {
+		case h == "*":
+			if c.AllowCredentials {
+				add("AllowHeaders", i, h, `"*" means a header literally named "*" when credentials are allowed; list the headers`)
+			}
+		case !headerlist.IsToken(h):
+			add("AllowHeaders", i, h, "not a valid header name")
+			continue
+		case len(h) > headerlist.MaxNameLength:
+			add("AllowHeaders", i, h, "longer than %d bytes", headerlist.MaxNameLength)
+			continue
+		case strings.HasPrefix(lh, "access-control-"):
+			add("AllowHeaders", i, h, "Access-Control-* headers belong to the CORS protocol, not to requests; remove it")
+			continue
+		case slices.Contains(forbiddenRequestHeaders, lh) || strings.HasPrefix(lh, "sec-") || strings.HasPrefix(lh, "proxy-"):
+			add("AllowHeaders", i, h, "a forbidden request header: browsers never let scripts set it; remove it")
+			continue
+		}
+		headers = append(headers, lh)
+	}
+	cc.headers = headerlist.NewSet(headers)
+
+	var expose []string
+	for i, h := range c.ExposeHeaders {
+		switch {
+		case h == "*":
+			if c.AllowCredentials {
+				add("ExposeHeaders", i, h, `"*" means a header literally named "*" when credentials are allowed; list the headers`)
+			}
+		case !headerlist.IsToken(h):
+			add("ExposeHeaders", i, h, "not a valid header name")
+			continue
+		case strings.HasPrefix(strings.ToLower(h), "access-control-"):
+			add("ExposeHeaders", i, h, "Access-Control-* headers belong to the CORS protocol; remove it")
+			continue
+		}
+		if !slices.ContainsFunc(expose, func(e string) bool { return strings.EqualFold(e, h) }) {
+			expose = append(expose, h)
+		}
+	}
+	cc.expose = strings.Join(expose, ", ")
+
+	switch {
+	case c.MaxAge < -time.Second || c.MaxAge > MaxMaxAge:
+		add("MaxAge", -1, c.MaxAge.String(), "must be between -1s (no caching) and 24h; browsers cap it anyway (Chrome at 2h)")
+	case c.MaxAge < 0:
+		cc.maxAge = "0"
+	case c.MaxAge%time.Second != 0:
+		add("MaxAge", -1, c.MaxAge.String(), "must be a whole number of seconds")
+	case c.MaxAge > 0:
+		cc.maxAge = strconv.FormatInt(int64(c.MaxAge/time.Second), 10)
+	}
+
+	switch {
+	case c.PreflightStatus == 0:
+		cc.status = 204
+	case c.PreflightStatus >= 200 && c.PreflightStatus <= 299:
+		cc.status = c.PreflightStatus
+	default:
+		add("PreflightStatus", -1, strconv.Itoa(c.PreflightStatus), "browsers accept a preflight answer only with a 2xx status; use 204 or 200")
+	}
+
+	cc.preflightVar = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+	if c.AllowPrivateNetwork {
+		cc.preflightVar += ", Access-Control-Request-Private-Network"
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return cc, nil
+}
+
+// coversPublicSuffix reports whether "*.host" would match subdomains that
+// different owners can register.
+func coversPublicSuffix(host string) bool {
+	suffix, _ := publicsuffix.PublicSuffix(host)
+	return suffix == host
+}
+
+// isLoopback reports whether an origin pattern names this machine, which
+// browsers treat as a secure context even over http.
+func isLoopback(p origin.Pattern) bool {
+	if p.Host == "localhost" || strings.HasSuffix(p.Host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(p.Host, "[]"))
+	return ip != nil && ip.IsLoopback() && p.Kind == origin.Exact
+}
+
+func cloneConfig(c Config) Config {
+	c.AllowOrigins = slices.Clone(c.AllowOrigins)
+	c.AllowOriginRegex = slices.Clone(c.AllowOriginRegex)
+	c.AllowMethods = slices.Clone(c.AllowMethods)
+	c.AllowHeaders = slices.Clone(c.AllowHeaders)
+	c.ExposeHeaders = slices.Clone(c.ExposeHeaders)
+	return c
+}

@@ -1,0 +1,208 @@
+// Package headerlist checks the Access-Control-Request-Headers of a preflight
+// against a set of allowed header names.
+//
+// Browsers send that header as lower-case names, sorted, without spaces and
+// joined by commas. People (curl, tests, some proxies that split or rejoin
+// header lines) send names in any case and order, with spaces around commas
+// and across several header lines. Check accepts both. It reads each byte
+// at most once, stops at the first name that is not allowed, refuses values
+// beyond fixed bounds before reading them, and never allocates, so that a
+// hostile value costs no more than an ordinary one.
+package headerlist
+
+// Bounds on what Check reads. A browser lists only the non-safelisted
+// headers a script set, a handful in practice; these bounds leave room for
+// far more than any real request while keeping the worst case small.
+const (
+	MaxBytes       = 4096 // all lines together
+	MaxLines       = 16
+	MaxNames       = 64
+	MaxEmpty       = 16 // empty elements such as ",," that HTTP list syntax tolerates
+	MaxNameLength  = 128
+	authorization  = "authorization"
+	maxNameBufSize = MaxNameLength
+)
+
+// Result is the outcome of Check.
+type Result uint8
+
+const (
+	// OK means every listed name is allowed (or nothing is listed).
+	OK Result = iota
+	// NotAllowed means a well-formed name is not in the allowed set.
+	NotAllowed
+	// Malformed means the value is not a list of header names.
+	Malformed
+	// TooLarge means the value exceeds one of the bounds.
+	TooLarge
+)
+
+// Set is an immutable set of allowed request-header names.
+type Set struct {
+	names map[string]struct{} // lower case
+	// any is "*": every name but Authorization, which must be listed.
+	any bool
+	// longest is the length of the longest name in names.
+	longest int
+}
+
+// NewSet builds a Set from lower-case names; "*" allows every name except
+// "authorization", which is only allowed when listed itself.
+func NewSet(lowerNames []string) *Set {
+	s := &Set{names: make(map[string]struct{}, len(lowerNames))}
+	for _, n := range lowerNames {
+		if n == "*" {
+			s.any = true
+			continue
+		}
+		s.names[n] = struct{}{}
+		s.longest = max(s.longest, len(n))
+	}
+	return s
+}
+
+// Check checks every name in lines, the values of the header lines of
+// Access-Control-Request-Headers, against the set. On NotAllowed, name is
+// the first name refused, as sent.
+func (s *Set) Check(lines []string) (r Result, name string) {
+	if len(lines) > MaxLines {
+		return TooLarge, ""
+	}
+	total := 0
+	for _, l := range lines {
+		total += len(l)
+	}
+	if total > MaxBytes {
+		return TooLarge, ""
+	}
+	names, empty := 0, 0
+	for _, l := range lines {
+		i := 0
+		for {
+			// One element: OWS name OWS, then ',' or the end of the line.
+			for i < len(l) && isOWS(l[i]) {
+				i++
+			}
+			start := i
+			for i < len(l) && isTchar(l[i]) {
+				i++
+			}
+			end := i
+			for i < len(l) && isOWS(l[i]) {
+				i++
+			}
+			if i < len(l) && l[i] != ',' {
+				return Malformed, ""
+			}
+			if start == end {
+				empty++
+				if empty > MaxEmpty {
+					return TooLarge, ""
+				}
+			} else {
+				names++
+				if names > MaxNames {
+					return TooLarge, ""
+				}
+				if !s.allows(l[start:end]) {
+					return NotAllowed, l[start:end]
+				}
+			}
+			if i >= len(l) {
+				break
+			}
+			i++ // the comma
+		}
+	}
+	return OK, ""
+}
+
+// allows reports whether the name (any case) is allowed.
+func (s *Set) allows(n string) bool {
+	if len(n) > MaxNameLength {
+		return false
+	}
+	if s.any {
+		return len(n) != len(authorization) || !equalFold(n, authorization) || s.has(authorization)
+	}
+	if len(n) > s.longest {
+		return false
+	}
+	if isLower(n) {
+		return s.has(n)
+	}
+	var buf [maxNameBufSize]byte
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	_, ok := s.names[string(buf[:len(n)])]
+	return ok
+}
+
+func (s *Set) has(lower string) bool {
+	_, ok := s.names[lower]
+	return ok
+}
+
+func isLower(n string) bool {
+	for i := 0; i < len(n); i++ {
+		if 'A' <= n[i] && n[i] <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFold compares an ASCII name with a lower-case one.
+func equalFold(n, lower string) bool {
+	if len(n) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func isOWS(c byte) bool { return c == ' ' || c == '\t' }
+
+// IsToken reports whether s is a non-empty RFC 9110 token, the syntax of
+// header names and methods.
+func IsToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isTchar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isTchar reports whether c is an RFC 9110 tchar.
+func isTchar(c byte) bool {
+	return tchar[c]
+}
+
+var tchar = [256]bool{
+	'!': true, '#': true, '$': true, '%': true, '&': true, '\'': true, '*': true,
+	'+': true, '-': true, '.': true, '^': true, '_': true, '`': true, '|': true, '~': true,
+	'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true, '8': true, '9': true,
+	'A': true, 'B': true, 'C': true, 'D': true, 'E': true, 'F': true, 'G': true, 'H': true, 'I': true,
+	'J': true, 'K': true, 'L': true, 'M': true, 'N': true, 'O': true, 'P': true, 'Q': true, 'R': true,
+	'S': true, 'T': true, 'U': true, 'V': true, 'W': true, 'X': true, 'Y': true, 'Z': true,
+	'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true, 'g': true, 'h': true, 'i': true,
+	'j': true, 'k': true, 'l': true, 'm': true, 'n': true, 'o': true, 'p': true, 'q': true, 'r': true,
+	's': true, 't': true, 'u': true, 'v': true, 'w': true, 'x': true, 'y': true, 'z': true,
+}

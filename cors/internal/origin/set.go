@@ -1,0 +1,97 @@
+package origin
+
+import "strings"
+
+// Set matches an origin against many patterns at a cost that depends on the
+// length of the origin, not on the number of patterns: exact origins are one
+// map lookup, any-port origins another, and subdomain patterns one lookup per
+// dot in the host. Suffixes are only ever tried at label boundaries, so
+// patterns that share a suffix ("foo.com", "bar.com") cannot combine into a
+// match for "barfoo.com". A Set is immutable once built and safe for
+// concurrent use.
+type Set struct {
+	exact map[string]struct{}
+	// anyPort is keyed by "scheme://host".
+	anyPort map[string]struct{}
+	// subdomains is keyed by the host suffix after "*.".
+	subdomains map[string][]portRule
+	any        bool
+	null       bool
+}
+
+type portRule struct {
+	scheme string
+	port   int
+}
+
+// NewSet builds a Set from parsed patterns.
+func NewSet(patterns []Pattern) *Set {
+	s := &Set{
+		exact:      make(map[string]struct{}),
+		anyPort:    make(map[string]struct{}),
+		subdomains: make(map[string][]portRule),
+	}
+	for _, p := range patterns {
+		switch {
+		case p.Kind == Any:
+			s.any = true
+		case p.Kind == Null:
+			s.null = true
+		case p.Kind == Exact && p.Port == AnyPort:
+			s.anyPort[p.Scheme+"://"+p.Host] = struct{}{}
+		case p.Kind == Exact:
+			s.exact[p.String()] = struct{}{}
+		default:
+			s.subdomains[p.Host] = append(s.subdomains[p.Host], portRule{p.Scheme, p.Port})
+		}
+	}
+	return s
+}
+
+// Any reports whether the set contains "*".
+func (s *Set) Any() bool { return s.any }
+
+// Match reports whether the raw Origin header value v is allowed. v must be
+// byte-for-byte a canonical origin (or "null"); anything else is refused.
+// Match never allocates.
+func (s *Set) Match(v string) bool {
+	if s.any {
+		return true
+	}
+	if v == "null" {
+		return s.null
+	}
+	if _, ok := s.exact[v]; ok {
+		return true
+	}
+	if len(s.anyPort) == 0 && len(s.subdomains) == 0 {
+		return false
+	}
+	o, ok := Parse(v)
+	if !ok {
+		return false
+	}
+	if len(s.anyPort) > 0 {
+		// v without its port is "scheme://host".
+		end := len(o.Scheme) + 3 + len(o.Host)
+		if _, ok := s.anyPort[v[:end]]; ok {
+			return true
+		}
+	}
+	if len(s.subdomains) == 0 || o.Host[0] == '[' {
+		return false
+	}
+	h := o.Host
+	for {
+		i := strings.IndexByte(h, '.')
+		if i < 0 {
+			return false
+		}
+		h = h[i+1:]
+		for _, r := range s.subdomains[h] {
+			if r.scheme == o.Scheme && (r.port == AnyPort || r.port == o.Port) {
+				return true
+			}
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package cors
+
+import (
+	"net/http"
+	"sync/atomic"
+
+	"github.com/crossgate/crossgate/cors/internal/origin"
+)
+
+// maxOriginLength bounds the Origin values that are tried against regular
+// expressions; no serialized origin is longer.
+const maxOriginLength = origin.MaxLength
+
+// Policy is a compiled CORS policy. It is safe for concurrent use, and
+// Reconfigure replaces it atomically: each request sees either the old or
+// the new policy, never a mix.
+type Policy struct {
+	cur   atomic.Pointer[compiled]
+	slabs slabPool
+}
+
+// New checks cfg and compiles it into a Policy. When cfg has problems, New
+// returns all of them at once, joined; each is a *ConfigError (see
+// ConfigErrors).
+func New(cfg Config) (*Policy, error) {
+	c, err := compile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &Policy{}
+	p.cur.Store(c)
+	return p, nil
+}
+
+// Reconfigure checks cfg and, if it is valid, makes it the policy for every
+// request that starts afterwards. An invalid cfg changes nothing.
+func (p *Policy) Reconfigure(cfg Config) error {
+	c, err := compile(cfg)
+	if err != nil {
+		return err
+	}
+	p.cur.Store(c)
+	return nil
+}
+
+// Config returns a copy of the configuration in force.
+func (p *Policy) Config() Config {
+	return cloneConfig(p.cur.Load().cfg)
+}
+
+// Handler returns middleware that applies the policy to every request:
+// it answers preflights itself (the policy's success status, or 403 with no
+// Access-Control-Allow-* headers) and, for every other request, writes the
+// CORS headers and calls next. A refused actual request still reaches next:
+// the browser, not the server, withholds the response from the page.
+func (p *Policy) Handler(next http.Handler) http.Handler {
+	return &handler{p: p, next: next}
+}
+
+type handler struct {
+	p    *Policy
+	next http.Handler
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d := h.p.Decide(r)
+	d.Apply(w.Header())
+	if d.Kind == Preflight {
+		w.WriteHeader(d.Status)
+		return
+	}
+	h.next.ServeHTTP(w, r)
+}
+
+func wellFormedOrigin(o string) bool {
+	if o == "null" {
+		return true
+	}
+	_, ok := origin.Parse(o)
+	return ok
+}
