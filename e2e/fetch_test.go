@@ -1,0 +1,161 @@
+package e2e_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/crossgate/crossgate/e2e"
+)
+
+// origins starts a page origin on app.example.test, which also serves
+// /same-origin, and an API origin on api.example.test whose paths
+// show the CORS outcomes a test needs.
+func origins(t *testing.T) (page *e2e.Server, api *e2e.Server, rec *e2e.Recorder) {
+	t.Helper()
+	pageMux := http.NewServeMux()
+	pageMux.HandleFunc("/", e2e.ServePage)
+	pageMux.HandleFunc("/same-origin", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "same")
+	})
+	page = e2e.NewServer("app.example.test", pageMux)
+	t.Cleanup(page.Close)
+
+	apiMux := http.NewServeMux()
+	apiMux.HandleFunc("/no-cors", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "secret")
+	})
+	apiMux.HandleFunc("/cors", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", page.Origin)
+		w.Header().Set("Access-Control-Expose-Headers", "X-Request-Id")
+		w.Header().Set("X-Request-Id", "42")
+		w.Header().Set("X-Internal", "hidden")
+		io.WriteString(w, "shared")
+	})
+	apiMux.HandleFunc("/refuse-preflight", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", page.Origin)
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		io.WriteString(w, "updated")
+	})
+	rec = e2e.NewRecorder(apiMux)
+	api = e2e.NewServer("api.example.test", rec)
+	t.Cleanup(api.Close)
+	return page, api, rec
+}
+
+func TestFetch(t *testing.T) {
+	b := e2e.LaunchTest(t, e2e.Options{})
+	page, api, rec := origins(t)
+
+	tests := []struct {
+		name string
+		req  e2e.FetchRequest
+		// relative URLs go to the page origin, others to the API origin.
+		sameOrigin bool
+
+		wantError     string
+		wantStatus    int
+		wantBody      string
+		wantType      string
+		wantHeader    map[string]string
+		wantCorsError string
+		wantConsole   string
+		wantPreflight bool
+		// wantServed counts the requests with these methods that reached
+		// the API server.
+		wantServed map[string]int
+	}{
+		{
+			name:       "same-origin fetch",
+			req:        e2e.FetchRequest{URL: "/same-origin"},
+			sameOrigin: true,
+			wantStatus: 200,
+			wantBody:   "same",
+			wantType:   "basic",
+		},
+		{
+			name:          "cross-origin without CORS headers",
+			req:           e2e.FetchRequest{URL: "/no-cors"},
+			wantError:     "TypeError: Failed to fetch",
+			wantCorsError: "MissingAllowOriginHeader",
+			wantConsole:   "has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+			wantServed:    map[string]int{"GET": 1},
+		},
+		{
+			name:       "cross-origin with matching Access-Control-Allow-Origin",
+			req:        e2e.FetchRequest{URL: "/cors"},
+			wantStatus: 200,
+			wantBody:   "shared",
+			wantType:   "cors",
+			wantHeader: map[string]string{"X-Request-Id": "42", "X-Internal": "", "Content-Type": "text/plain; charset=utf-8"},
+			wantServed: map[string]int{"GET": 1},
+		},
+		{
+			name:          "preflighted PUT refused with 403",
+			req:           e2e.FetchRequest{URL: "/refuse-preflight", Method: "PUT", Body: "{}"},
+			wantError:     "TypeError: Failed to fetch",
+			wantCorsError: "PreflightInvalidStatus",
+			wantConsole:   "Response to preflight request doesn't pass access control check: It does not have HTTP ok status.",
+			wantPreflight: true,
+			wantServed:    map[string]int{"OPTIONS": 1, "PUT": 0},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec.Reset()
+			req := tt.req
+			if !tt.sameOrigin {
+				req.URL = api.URL + req.URL
+			}
+			res, err := b.Fetch(context.Background(), page.URL+"/", req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Error != tt.wantError {
+				t.Errorf("Error = %q, want %q", res.Error, tt.wantError)
+			}
+			if res.Status != tt.wantStatus {
+				t.Errorf("Status = %d, want %d", res.Status, tt.wantStatus)
+			}
+			if res.Body != tt.wantBody {
+				t.Errorf("Body = %q, want %q", res.Body, tt.wantBody)
+			}
+			if res.Type != tt.wantType {
+				t.Errorf("Type = %q, want %q", res.Type, tt.wantType)
+			}
+			for name, want := range tt.wantHeader {
+				if got := res.Header.Get(name); got != want {
+					t.Errorf("readable header %s = %q, want %q", name, got, want)
+				}
+			}
+			if res.CorsError != tt.wantCorsError {
+				t.Errorf("CorsError = %q, want %q", res.CorsError, tt.wantCorsError)
+			}
+			msg, blocked := res.Blocked()
+			switch {
+			case tt.wantConsole == "" && blocked:
+				t.Errorf("unexpected console message %q", msg.Text)
+			case tt.wantConsole != "" && !strings.Contains(msg.Text, tt.wantConsole):
+				t.Errorf("console message = %q, want it to contain %q (console: %+v)", msg.Text, tt.wantConsole, res.Console)
+			}
+			if res.Preflighted != tt.wantPreflight {
+				t.Errorf("Preflighted = %v, want %v", res.Preflighted, tt.wantPreflight)
+			}
+			for method, want := range tt.wantServed {
+				if got := rec.Count(method, tt.req.URL); got != want {
+					t.Errorf("server saw %d %s %s, want %d", got, method, tt.req.URL, want)
+				}
+			}
+			for _, r := range rec.Requests() {
+				if got := r.Header.Get("Origin"); got != page.Origin {
+					t.Errorf("%s %s carried Origin %q, want the page origin %q", r.Method, r.Path, got, page.Origin)
+				}
+			}
+		})
+	}
+}
