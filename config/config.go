@@ -1,0 +1,258 @@
+// Package config is Crossgate's configuration: the schema of the gateway's
+// YAML file, its loading with line numbers and environment substitution,
+// validation of a whole snapshot at once, and the stores a gateway reads
+// snapshots from.
+//
+// A *Config is an immutable snapshot: Parse builds and checks it, the
+// gateway compiles it and swaps it in whole, and a change means a new
+// snapshot, never an edit of a live one.
+package config
+
+import (
+	"time"
+
+	"github.com/crossgate/crossgate/cors"
+)
+
+// Defaults applied by Parse to keys the file leaves out.
+const (
+	DefaultListen          = "127.0.0.1:8080"
+	DefaultPreflightStatus = 204
+	DefaultTimeout         = 30 * time.Second
+	DefaultTokenTTL        = 12 * time.Hour
+)
+
+// Config is one snapshot of the gateway's configuration.
+type Config struct {
+	// Listen is the gateway's address, host:port.
+	Listen string
+	// TLS, when set, serves HTTPS (and HTTP/2) on Listen.
+	TLS *TLS
+	// Admin, when set, runs the admin listener: metrics, health, Admin API
+	// and UI.
+	Admin *Admin
+	// Policies are the named CORS policies that routes refer to.
+	Policies map[string]*Policy
+	// Upstreams are the named backends that routes forward to.
+	Upstreams map[string]*Upstream
+	// Routes are matched as the gateway documents: host, then exact path,
+	// then the longest path prefix, then method.
+	Routes []*Route
+	// Defaults apply to routes that leave a setting out.
+	Defaults Defaults
+
+	// Revision identifies the source of this snapshot: for a file, a hash
+	// of its bytes. Two snapshots with the same revision are the same.
+	Revision string
+
+	file string
+	pos  map[string]position // by path; empty for a Config built in code
+}
+
+// TLS names the certificate and key files of the gateway's listener. Both
+// are required. Relative paths are resolved by the gateway against its
+// working directory.
+type TLS struct {
+	CertFile string
+	KeyFile  string
+}
+
+// Admin configures the admin listener.
+type Admin struct {
+	// Listen is the admin address, host:port. Validation refuses an
+	// address other than loopback unless Keys is set.
+	Listen string
+	// Keys are the bearer keys of the Admin API.
+	Keys []*AdminKey
+}
+
+// AdminKey is one bearer key of the Admin API.
+type AdminKey struct {
+	// Name identifies the key's holder in logs.
+	Name string
+	// Key is the secret, at least MinAdminKeyLength bytes; usually
+	// "${SOME_VARIABLE}" so that it stays out of the file.
+	Key string
+	// Role is what the key may do.
+	Role Role
+}
+
+// MinAdminKeyLength is the shortest admin key Validate accepts.
+const MinAdminKeyLength = 16
+
+// Role is an admin key's permission.
+type Role string
+
+// Roles of admin keys.
+const (
+	RoleAdmin  Role = "admin"  // read and write
+	RoleViewer Role = "viewer" // read only
+)
+
+// Mode says who owns CORS on the routes of a policy.
+type Mode string
+
+// Policy modes.
+const (
+	// ModeGateway: the gateway answers preflights itself, sets the CORS
+	// headers on every response and removes the upstream's.
+	ModeGateway Mode = "gateway"
+	// ModeUpstream: the upstream owns CORS; the gateway forwards
+	// preflights and caches their answers.
+	ModeUpstream Mode = "upstream"
+	// ModeShadow: as ModeUpstream, and the gateway reports every request on
+	// which its own policy would decide otherwise.
+	ModeShadow Mode = "shadow"
+)
+
+// Policy is a CORS policy as the config file writes it. Its CORS fields
+// mean what the fields of cors.Config of the same names mean.
+type Policy struct {
+	AllowOrigins     []string
+	AllowOriginRegex []string
+	AllowMethods     []string
+	AllowHeaders     []string
+	ExposeHeaders    []string
+	AllowCredentials bool
+	// MaxAge is in whole seconds, -1 to 86400: 0 leaves the header out,
+	// -1 disables caching.
+	MaxAge              int
+	AllowPrivateNetwork bool
+	TimingAllowOrigin   bool
+	// PreflightStatus is the status of an accepted preflight, 204 or
+	// another 2xx.
+	PreflightStatus int
+
+	// EnforceOrigin makes the gateway answer 403, without calling the
+	// upstream, to a request whose Origin the policy refuses. It is valid
+	// only with ModeGateway: in the other modes the upstream owns CORS and
+	// shadow mode promises to change nothing, so Validate refuses it there
+	// rather than ignore it.
+	EnforceOrigin bool
+	// Mode says who owns CORS; ModeGateway when the file leaves it out.
+	Mode Mode
+
+	DangerouslyAllowInsecureOrigins       bool
+	DangerouslyAllowPublicSuffixWildcards bool
+}
+
+// CORSConfig returns the library configuration of p.
+func (p *Policy) CORSConfig() cors.Config {
+	return cors.Config{
+		AllowOrigins:                          p.AllowOrigins,
+		AllowOriginRegex:                      p.AllowOriginRegex,
+		AllowMethods:                          p.AllowMethods,
+		AllowHeaders:                          p.AllowHeaders,
+		ExposeHeaders:                         p.ExposeHeaders,
+		AllowCredentials:                      p.AllowCredentials,
+		MaxAge:                                time.Duration(p.MaxAge) * time.Second,
+		PreflightStatus:                       p.PreflightStatus,
+		AllowPrivateNetwork:                   p.AllowPrivateNetwork,
+		TimingAllowOrigin:                     p.TimingAllowOrigin,
+		DangerouslyAllowInsecureOrigins:       p.DangerouslyAllowInsecureOrigins,
+		DangerouslyAllowPublicSuffixWildcards: p.DangerouslyAllowPublicSuffixWildcards,
+	}
+}
+
+// Upstream is a backend: one or more equivalent targets.
+type Upstream struct {
+	// Targets are absolute http or https URLs; a path is prepended to the
+	// request's path.
+	Targets []string
+	// Timeout bounds a whole upstream exchange; DefaultTimeout when the
+	// file leaves it out.
+	Timeout time.Duration
+}
+
+// Route sends matching requests to an upstream. Exactly one of Path and
+// PathPrefix is set.
+type Route struct {
+	// ID names the route in metrics, logs and the Admin API; unique.
+	ID string
+	// Hosts, when set, restricts the route to these host names (no port).
+	Hosts []string
+	// Path matches exactly this request path.
+	Path string
+	// PathPrefix matches every request path that starts with it.
+	PathPrefix string
+	// Methods, when set, restricts the route to these methods. Preflights
+	// are answered whatever it lists.
+	Methods []string
+	// StripPrefix removes PathPrefix from the path sent upstream.
+	StripPrefix bool
+	// Upstream names the route's upstream.
+	Upstream string
+	// CORS is the route's own policy; nil uses Defaults.CORS.
+	CORS *PolicyRef
+	// CSRF, when set, protects the route's unsafe methods.
+	CSRF *CSRF
+}
+
+// PolicyRef is a route's (or the defaults') cors setting: the name of a
+// policy, a policy of its own, or off. Exactly one is set.
+type PolicyRef struct {
+	Name   string
+	Inline *Policy
+	Off    bool
+}
+
+// Defaults are settings for routes that leave them out.
+type Defaults struct {
+	// CORS is the policy of routes without one; nil means none.
+	CORS *PolicyRef
+}
+
+// CSRFMode is how a route is protected against cross-site request forgery.
+type CSRFMode string
+
+// CSRF modes.
+const (
+	// CSRFFetchMetadata refuses unsafe cross-site requests by their
+	// Sec-Fetch-Site header, or their Origin when it is absent.
+	CSRFFetchMetadata CSRFMode = "fetch-metadata"
+	// CSRFToken requires a signed token, issued in a cookie, back in a
+	// header on unsafe methods.
+	CSRFToken CSRFMode = "token"
+	// CSRFBoth applies both checks.
+	CSRFBoth CSRFMode = "both"
+)
+
+// CSRF is a route's protection against cross-site request forgery.
+type CSRF struct {
+	Mode CSRFMode
+	// ExemptPaths are paths under the route that are not checked, such as
+	// webhooks that other sites call by design. Each is matched as a
+	// prefix.
+	ExemptPaths []string
+	// Secret keys the token signatures, at least 32 bytes. Every node
+	// serving the route needs the same one; when empty the gateway draws a
+	// random one at start, and tokens do not survive a restart. Token
+	// modes only.
+	Secret string
+	// TokenTTL is how long a token stays valid: a session, not a request.
+	// DefaultTokenTTL when the file leaves it out. Token modes only.
+	TokenTTL time.Duration
+}
+
+// MinCSRFSecretLength is the shortest CSRF secret Validate accepts.
+const MinCSRFSecretLength = 32
+
+// RoutePolicy returns the CORS policy that applies to r: its own, else
+// the defaults', else none (p is nil, as for a route with cors: off). name
+// is the policy's name, or empty for an inline policy.
+func (c *Config) RoutePolicy(r *Route) (name string, p *Policy) {
+	ref := r.CORS
+	if ref == nil {
+		ref = c.Defaults.CORS
+	}
+	switch {
+	case ref == nil || ref.Off:
+		return "", nil
+	case ref.Inline != nil:
+		return "", ref.Inline
+	}
+	return ref.Name, c.Policies[ref.Name]
+}
+
+// position is a place in the source, 1-based.
+type position struct{ line, col int }

@@ -1,0 +1,450 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/crossgate/crossgate/cors"
+)
+
+// Validate checks c as a whole: every reference resolves, every policy
+// compiles, every address and URL parses. It returns an Errors listing
+// every problem, or nil. Parse has already called it; a store that builds
+// a snapshot in another way, or an API that edits one, calls it before
+// the snapshot is used. Validate does not fill in defaults: a Config built
+// in code sets every value Parse would have defaulted.
+func (c *Config) Validate() error {
+	if errs := c.check(); len(errs) > 0 {
+		return errs.sorted()
+	}
+	return nil
+}
+
+type checker struct {
+	c    *Config
+	errs Errors
+}
+
+// errorf records a problem with the value at path, at the position of that
+// value or, when it is absent from the file, of its nearest ancestor.
+func (k *checker) errorf(path, format string, args ...any) {
+	e := &Error{File: k.c.file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	for p := path; p != ""; p = parent(p) {
+		if pos, ok := k.c.pos[p]; ok {
+			e.Line, e.Col = pos.line, pos.col
+			break
+		}
+	}
+	if e.Line == 0 && k.c.pos != nil {
+		// A problem with something the file does not mention at all, such
+		// as a missing top-level key: point at the document's start.
+		e.Line, e.Col = 1, 1
+	}
+	k.errs = append(k.errs, e)
+}
+
+// parent strips the last ".key" or "[i]" from a path.
+func parent(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+func (c *Config) check() Errors {
+	k := &checker{c: c}
+	k.listen("listen", "listen", c.Listen)
+	if c.TLS != nil {
+		k.tls(c.TLS)
+	}
+	if c.Admin != nil {
+		k.admin(c.Admin)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Policies)) {
+		path := child("policies", name)
+		switch {
+		case name == "":
+			k.errorf(path, "a policy needs a name")
+		case name == "off":
+			k.errorf(path, `a policy cannot be named "off": "cors: off" turns CORS off on a route`)
+		}
+		if p := c.Policies[name]; p != nil {
+			k.policy(p, path, fmt.Sprintf("policy %q", name))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Upstreams)) {
+		path := child("upstreams", name)
+		if name == "" {
+			k.errorf(path, "an upstream needs a name")
+		}
+		if u := c.Upstreams[name]; u != nil {
+			k.upstream(u, path, fmt.Sprintf("upstream %q", name))
+		}
+	}
+	ids := make(map[string]int)
+	for i, r := range c.Routes {
+		path := index("routes", i)
+		if r == nil {
+			k.errorf(path, "route %d is empty", i+1)
+			continue
+		}
+		what := fmt.Sprintf("route %q", r.ID)
+		switch first, dup := ids[r.ID]; {
+		case r.ID == "":
+			what = fmt.Sprintf("route %d", i+1)
+			k.errorf(path, "%s: id is required: it names the route in metrics, logs and the Admin API", what)
+		case dup:
+			k.errorf(child(path, "id"), "%s: id is already used by route %d%s", what, first+1, k.line(index("routes", first)))
+		default:
+			ids[r.ID] = i
+		}
+		k.route(r, path, what)
+	}
+	if c.Defaults.CORS != nil {
+		k.policyRef(c.Defaults.CORS, "defaults.cors", "defaults")
+	}
+	return k.errs
+}
+
+// line returns " (line N)" for the value at path, when it is known.
+func (k *checker) line(path string) string {
+	if pos, ok := k.c.pos[path]; ok {
+		return fmt.Sprintf(" (line %d)", pos.line)
+	}
+	return ""
+}
+
+func (k *checker) listen(path, what, addr string) {
+	if addr == "" {
+		k.errorf(path, "%s: an address is required, such as 127.0.0.1:8080", what)
+		return
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		k.errorf(path, "%s: %q is not host:port; write e.g. 127.0.0.1:8080, or :8080 for every interface", what, addr)
+		return
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		k.errorf(path, "%s: port %q is not a number from 0 to 65535", what, port)
+	}
+	if strings.ContainsAny(host, "/ ") {
+		k.errorf(path, "%s: %q is not a host name or IP address", what, host)
+	}
+}
+
+func (k *checker) tls(t *TLS) {
+	switch {
+	case t.CertFile == "" && t.KeyFile == "":
+		k.errorf("tls", "tls: cert_file and key_file are required; remove tls to serve plain HTTP")
+	case t.CertFile == "":
+		k.errorf("tls", "tls: cert_file is required with key_file")
+	case t.KeyFile == "":
+		k.errorf("tls", "tls: key_file is required with cert_file")
+	}
+}
+
+func (k *checker) admin(a *Admin) {
+	k.listen("admin.listen", "admin: listen", a.Listen)
+	if a.Listen != "" && len(a.Keys) == 0 && !loopback(a.Listen) {
+		k.errorf("admin.listen", "admin: listen: %q is reachable from other machines, so the Admin API needs keys; add admin.keys or listen on 127.0.0.1", a.Listen)
+	}
+	names := make(map[string]int)
+	secrets := make(map[string]int)
+	for i, key := range a.Keys {
+		path := index("admin.keys", i)
+		what := fmt.Sprintf("admin key %d", i+1)
+		if key == nil {
+			k.errorf(path, "%s is empty", what)
+			continue
+		}
+		if first, dup := names[key.Name]; dup && key.Name != "" {
+			k.errorf(child(path, "name"), "%s: name %q is already used by admin key %d", what, key.Name, first+1)
+		}
+		names[key.Name] = i
+		switch {
+		case key.Name == "":
+			k.errorf(path, "%s: name is required: it identifies the key's holder in logs", what)
+		}
+		switch first, dup := secrets[key.Key]; {
+		case key.Key == "":
+			k.errorf(child(path, "key"), "%s: key is required; write \"${SOME_VARIABLE}\" to keep it out of the file", what)
+		case len(key.Key) < MinAdminKeyLength:
+			k.errorf(child(path, "key"), "%s: key is shorter than %d bytes; generate one with: openssl rand -hex 32", what, MinAdminKeyLength)
+		case dup:
+			k.errorf(child(path, "key"), "%s: key is the same as admin key %d's; give each holder their own", what, first+1)
+		}
+		secrets[key.Key] = i
+		if key.Role != RoleAdmin && key.Role != RoleViewer {
+			k.errorf(child(path, "role"), "%s: role %q is not admin or viewer", what, key.Role)
+		}
+	}
+}
+
+// loopback reports whether a listen address is reachable from this machine
+// only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// corsKeys maps the fields of cors.Config to the keys of the file, so that
+// the library's errors point at what the user wrote.
+var corsKeys = map[string]string{
+	"AllowOrigins":                          "allow_origins",
+	"AllowOriginRegex":                      "allow_origin_regex",
+	"AllowMethods":                          "allow_methods",
+	"AllowHeaders":                          "allow_headers",
+	"ExposeHeaders":                         "expose_headers",
+	"AllowCredentials":                      "allow_credentials",
+	"MaxAge":                                "max_age",
+	"PreflightStatus":                       "preflight_status",
+	"AllowPrivateNetwork":                   "allow_private_network",
+	"TimingAllowOrigin":                     "timing_allow_origin",
+	"DangerouslyAllowInsecureOrigins":       "dangerously_allow_insecure_origins",
+	"DangerouslyAllowPublicSuffixWildcards": "dangerously_allow_public_suffix_wildcards",
+}
+
+// corsWords rewrites the field names in the library's messages.
+var corsWords = func() *strings.Replacer {
+	var pairs []string
+	for _, f := range slices.Sorted(maps.Keys(corsKeys)) {
+		pairs = append(pairs, f, corsKeys[f])
+	}
+	return strings.NewReplacer(pairs...)
+}()
+
+func (k *checker) policy(p *Policy, path, what string) {
+	switch p.Mode {
+	case ModeGateway, ModeUpstream, ModeShadow:
+	default:
+		k.errorf(child(path, "mode"), "%s: mode %q is not gateway, upstream or shadow", what, p.Mode)
+	}
+	if p.EnforceOrigin && p.Mode != ModeGateway && p.Mode != "" {
+		k.errorf(child(path, "enforce_origin"), "%s: enforce_origin needs mode gateway: in mode %s the upstream owns CORS", what, p.Mode)
+	}
+	cfg := p.CORSConfig()
+	if p.MaxAge < -1 || p.MaxAge > int(cors.MaxMaxAge.Seconds()) {
+		k.errorf(child(path, "max_age"), "%s: max_age %d is not from -1 (no caching) to 86400 seconds; browsers cap it anyway (Chrome at 7200)", what, p.MaxAge)
+		cfg.MaxAge = 0
+	}
+	if p.Mode == ModeUpstream && len(p.AllowOrigins) == 0 && len(p.AllowOriginRegex) == 0 {
+		// The upstream owns CORS; a policy without origins only sets the
+		// mode, and there is nothing for the library to check.
+		return
+	}
+	_, err := cors.New(cfg)
+	for _, e := range cors.ConfigErrors(err) {
+		key, ok := corsKeys[e.Field]
+		if !ok {
+			key = e.Field
+		}
+		field := child(path, key)
+		if e.Index >= 0 {
+			field = index(field, e.Index)
+		}
+		label := key
+		switch {
+		case e.Index >= 0:
+			label = fmt.Sprintf("%s[%d] %q", key, e.Index, e.Value)
+		case e.Value != "":
+			label += " " + e.Value
+		}
+		k.errorf(field, "%s: %s: %s", what, label, corsWords.Replace(e.Problem))
+	}
+	if err != nil && len(cors.ConfigErrors(err)) == 0 {
+		k.errorf(path, "%s: %v", what, err)
+	}
+}
+
+func (k *checker) upstream(u *Upstream, path, what string) {
+	if len(u.Targets) == 0 {
+		k.errorf(child(path, "targets"), "%s: at least one target is required, such as http://127.0.0.1:9001", what)
+	}
+	seen := make(map[string]bool)
+	for i, t := range u.Targets {
+		p := index(child(path, "targets"), i)
+		if problem := targetProblem(t); problem != "" {
+			k.errorf(p, "%s: target %q %s", what, t, problem)
+			continue
+		}
+		if seen[t] {
+			k.errorf(p, "%s: target %q is listed twice", what, t)
+		}
+		seen[t] = true
+	}
+	if u.Timeout <= 0 {
+		k.errorf(child(path, "timeout"), "%s: timeout must be positive, such as 30s", what)
+	}
+}
+
+// targetProblem says what is wrong with an upstream URL, or "".
+func targetProblem(t string) string {
+	u, err := url.Parse(t)
+	switch {
+	case err != nil:
+		return "is not a URL: " + strings.TrimPrefix(err.Error(), "parse "+strconv.Quote(t)+": ")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "must be an absolute http:// or https:// URL"
+	case u.Host == "" || u.Hostname() == "":
+		return "has no host"
+	case u.User != nil:
+		return "must not carry credentials; the gateway forwards the client's own"
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "must not have a query or fragment"
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "has an invalid port"
+		}
+	}
+	return ""
+}
+
+func (k *checker) route(r *Route, path, what string) {
+	switch {
+	case r.Path == "" && r.PathPrefix == "":
+		k.errorf(path, "%s: path or path_prefix is required", what)
+	case r.Path != "" && r.PathPrefix != "":
+		k.errorf(child(path, "path_prefix"), "%s: path and path_prefix exclude each other; keep one", what)
+	case r.Path != "" && !strings.HasPrefix(r.Path, "/"):
+		k.errorf(child(path, "path"), "%s: path %q must start with /", what, r.Path)
+	case r.PathPrefix != "" && !strings.HasPrefix(r.PathPrefix, "/"):
+		k.errorf(child(path, "path_prefix"), "%s: path_prefix %q must start with /", what, r.PathPrefix)
+	}
+	if r.StripPrefix && r.PathPrefix == "" {
+		k.errorf(child(path, "strip_prefix"), "%s: strip_prefix needs path_prefix", what)
+	}
+	for i, h := range r.Hosts {
+		if !validHost(h) {
+			k.errorf(index(child(path, "hosts"), i), "%s: host %q is not a host name or IP address (no scheme, port or path)", what, h)
+		}
+	}
+	seen := make(map[string]bool)
+	for i, m := range r.Methods {
+		p := index(child(path, "methods"), i)
+		switch {
+		case !isToken(m):
+			k.errorf(p, "%s: %q is not a method name", what, m)
+		case m != strings.ToUpper(m) && slices.Contains(standardMethods, strings.ToUpper(m)):
+			k.errorf(p, "%s: methods are case-sensitive and clients send %s in upper case; write %q", what, strings.ToUpper(m), strings.ToUpper(m))
+		case seen[m]:
+			k.errorf(p, "%s: method %s is listed twice", what, m)
+		}
+		seen[m] = true
+	}
+	switch _, ok := k.c.Upstreams[r.Upstream]; {
+	case r.Upstream == "":
+		k.errorf(path, "%s: upstream is required", what)
+	case !ok:
+		k.errorf(child(path, "upstream"), "%s: upstream %q is not defined%s", what, r.Upstream, didYouMean(r.Upstream, slices.Collect(maps.Keys(k.c.Upstreams))))
+	}
+	if r.CORS != nil {
+		k.policyRef(r.CORS, child(path, "cors"), what)
+	}
+	if r.CSRF != nil {
+		k.csrf(r.CSRF, child(path, "csrf"), what+": csrf")
+	}
+}
+
+func didYouMean(s string, names []string) string {
+	if best := closest(s, names); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
+}
+
+func (k *checker) policyRef(ref *PolicyRef, path, what string) {
+	switch {
+	case ref.Inline != nil:
+		k.policy(ref.Inline, path, what+": cors")
+	case ref.Off:
+	case ref.Name == "":
+		k.errorf(path, "%s: cors: expected a policy name, an inline policy or off", what)
+	default:
+		if _, ok := k.c.Policies[ref.Name]; !ok {
+			k.errorf(path, "%s: cors: policy %q is not defined%s", what, ref.Name, didYouMean(ref.Name, slices.Collect(maps.Keys(k.c.Policies))))
+		}
+	}
+}
+
+func (k *checker) csrf(c *CSRF, path, what string) {
+	token := c.Mode == CSRFToken || c.Mode == CSRFBoth
+	switch c.Mode {
+	case CSRFFetchMetadata, CSRFToken, CSRFBoth:
+	case "":
+		k.errorf(path, "%s: mode is required: fetch-metadata, token or both", what)
+	default:
+		k.errorf(child(path, "mode"), "%s: mode %q is not fetch-metadata, token or both", what, c.Mode)
+	}
+	for i, p := range c.ExemptPaths {
+		if !strings.HasPrefix(p, "/") {
+			k.errorf(index(child(path, "exempt_paths"), i), "%s: exempt path %q must start with /", what, p)
+		}
+	}
+	switch {
+	case c.Secret != "" && !token:
+		k.errorf(child(path, "secret"), "%s: secret is used only by modes token and both", what)
+	case c.Secret != "" && len(c.Secret) < MinCSRFSecretLength:
+		k.errorf(child(path, "secret"), "%s: secret is shorter than %d bytes; generate one with: openssl rand -hex 32", what, MinCSRFSecretLength)
+	}
+	switch {
+	case c.TokenTTL != 0 && !token:
+		k.errorf(child(path, "token_ttl"), "%s: token_ttl is used only by modes token and both", what)
+	case token && c.TokenTTL <= 0:
+		k.errorf(child(path, "token_ttl"), "%s: token_ttl must be positive, such as 12h", what)
+	}
+}
+
+// standardMethods are the methods clients always send in upper case.
+var standardMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}
+
+// validHost reports whether h is a host name or IP address as a Host
+// header carries it, without the port.
+func validHost(h string) bool {
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		ip := net.ParseIP(h[1 : len(h)-1])
+		return ip != nil && ip.To4() == nil
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for _, c := range label {
+			if !(c == '-' || c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110), as method names
+// are.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c > ' ' && c < 0x7f && !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, rune(c))) {
+			return false
+		}
+	}
+	return true
+}
