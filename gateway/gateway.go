@@ -1,0 +1,281 @@
+// Package gateway is Crossgate's request path: routing, the per-route CORS
+// handling in its three modes, and the reverse proxy. A Gateway serves one
+// immutable snapshot of the config at a time and swaps in a new one
+// atomically, so every request is handled entirely by one snapshot.
+package gateway
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/crossgate/crossgate/cors"
+)
+
+// Mode says who owns CORS on a route.
+type Mode uint8
+
+const (
+	// ModeGateway: the gateway answers preflights and writes the CORS headers
+	// of every response, replacing the upstream's.
+	ModeGateway Mode = iota
+	// ModeUpstream: the upstream owns CORS; the gateway forwards preflights
+	// and caches the upstream's answers for their max age.
+	ModeUpstream
+	// ModeShadow: as ModeUpstream, and the gateway reports every request on
+	// which its own policy would decide otherwise.
+	ModeShadow
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeUpstream:
+		return "upstream"
+	case ModeShadow:
+		return "shadow"
+	}
+	return "gateway"
+}
+
+// policy is a route's CORS setting in a snapshot.
+type policy struct {
+	name          string
+	cors          *cors.Policy
+	mode          Mode
+	enforceOrigin bool
+	cache         *preflightCache // upstream and shadow modes
+}
+
+type route struct {
+	id          string
+	hosts       []string
+	path        string
+	prefix      string
+	methods     []string
+	stripPrefix bool
+	upstream    *upstream
+	policy      *policy // nil: CORS off
+	csrf        http.Handler
+	proxy       *httputil.ReverseProxy
+}
+
+// snapshot is everything one config version needs to serve requests.
+type snapshot struct {
+	router    *router
+	upstreams map[string]*upstream
+}
+
+// Gateway is the http.Handler of the gateway's listener.
+type Gateway struct {
+	cur     atomic.Pointer[snapshot]
+	metrics *Metrics
+	log     *slog.Logger
+}
+
+// Options are the process-wide parts of a Gateway.
+type Options struct {
+	Metrics *Metrics     // nil: a new one
+	Logger  *slog.Logger // access log and events; nil: discard
+}
+
+func newGateway(o Options) *Gateway {
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Gateway{metrics: o.Metrics, log: o.Logger}
+}
+
+// Metrics returns the gateway's metrics.
+func (g *Gateway) Metrics() *Metrics { return g.metrics }
+
+// ServeHTTP routes the request and handles it with its route's chain.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	s := g.cur.Load()
+	method := r.Method
+	preflight := isPreflight(r)
+	if preflight {
+		method = r.Header.Get("Access-Control-Request-Method")
+	}
+	rt, wrong := s.router.match(r.Host, r.URL.Path, method)
+	if rt == nil && preflight {
+		// A preflight is answered by the policy of the path's route even
+		// when the route does not serve the method: the actual request
+		// then gets a 405 the page can read, instead of a CORS error.
+		rt, wrong = wrong, nil
+	}
+	rec := &statusRecorder{ResponseWriter: w}
+	var d cors.Decision
+	switch {
+	case rt != nil:
+		d = g.serveRoute(rec, r, rt)
+	case wrong != nil:
+		// The path is routed but not for this method: answer 405 with the
+		// route's CORS headers so that a browser shows the real error.
+		d = g.gatewayError(rec, r, wrong, http.StatusMethodNotAllowed, "method not allowed")
+		rt = wrong
+	default:
+		http.Error(rec, "404 page not found: no route", http.StatusNotFound)
+	}
+	id := ""
+	if rt != nil {
+		id = rt.id
+	}
+	g.metrics.request(id, rec.status())
+	g.accessLog(r, id, rec.status(), time.Since(start), rt, &d)
+}
+
+// serveRoute runs the route's chain: CORS (by mode), CSRF, then the proxy.
+func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors.Decision {
+	p := rt.policy
+	if p == nil {
+		g.forward(w, r, rt)
+		return cors.Decision{}
+	}
+	d := p.cors.Decide(r)
+	g.metrics.decision(rt.id, &d)
+	if !d.Allowed && d.Kind != cors.NotCORS && (d.Reason == cors.ReasonOriginNotAllowed || d.Reason == cors.ReasonOriginMalformed) {
+		g.metrics.refusedOrigin(rt.id, r.Header.Get("Origin"), d.Reason == cors.ReasonOriginMalformed)
+	}
+	switch p.mode {
+	case ModeGateway:
+		if d.Kind == cors.Preflight {
+			d.Apply(w.Header())
+			w.WriteHeader(d.Status)
+			return d
+		}
+		if p.enforceOrigin && d.Kind == cors.Actual && !d.Allowed {
+			g.gatewayError(w, r, rt, http.StatusForbidden, "origin not allowed: "+d.Reason.String())
+			return d
+		}
+	default:
+		if d.Kind == cors.Preflight {
+			g.upstreamPreflight(w, r, rt, &d)
+			return d
+		}
+		if p.enforceOrigin && d.Kind == cors.Actual && !d.Allowed {
+			g.gatewayError(w, r, rt, http.StatusForbidden, "origin not allowed: "+d.Reason.String())
+			return d
+		}
+	}
+	if rt.csrf != nil {
+		rt.csrf.ServeHTTP(w, r)
+		return d
+	}
+	g.forward(w, r, rt)
+	return d
+}
+
+func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route) {
+	rt.proxy.ServeHTTP(w, r)
+}
+
+// gatewayError answers with an error the gateway makes itself, carrying the
+// route policy's CORS headers so that the page can read it.
+func (g *Gateway) gatewayError(w http.ResponseWriter, r *http.Request, rt *route, status int, msg string) cors.Decision {
+	var d cors.Decision
+	if rt.policy != nil {
+		d = rt.policy.cors.Decide(r)
+		if d.Kind != cors.Preflight {
+			d.Apply(w.Header())
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`{"error":` + jsonString(msg) + `,"status":` + statusText[status] + "}\n"))
+	return d
+}
+
+// modifyResponse is the proxy's response hook of a route: in gateway mode it
+// replaces the upstream's CORS headers with the policy's; in shadow mode it
+// compares the two decisions.
+func (g *Gateway) modifyResponse(rt *route) func(*http.Response) error {
+	return func(resp *http.Response) error {
+		p := rt.policy
+		if p == nil {
+			return nil
+		}
+		switch p.mode {
+		case ModeGateway:
+			stripCORS(resp.Header)
+			d := p.cors.Decide(resp.Request)
+			d.Apply(resp.Header)
+		case ModeShadow:
+			d := p.cors.Decide(resp.Request)
+			if d.Kind == cors.Actual {
+				g.compare(rt, &d, resp.Request.Header.Get("Origin"), resp.StatusCode, resp.Header)
+			}
+		}
+		return nil
+	}
+}
+
+func (g *Gateway) proxyError(rt *route) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		status := upstreamStatus(err)
+		g.log.Warn("upstream error", "route", rt.id, "upstream", rt.upstream.id, "error", err.Error(), "status", status)
+		msg := "upstream unreachable"
+		if status == http.StatusGatewayTimeout {
+			msg = "upstream timed out"
+		}
+		g.gatewayError(w, r, rt, status, msg)
+	}
+}
+
+// stripCORS removes the upstream's Access-Control-* headers, so that the
+// browser sees only the gateway's.
+func stripCORS(h http.Header) {
+	for k := range h {
+		if len(k) > len("Access-Control-") && strings.EqualFold(k[:len("Access-Control-")], "Access-Control-") {
+			delete(h, k)
+		}
+	}
+	delete(h, "Timing-Allow-Origin")
+}
+
+// compare reports, in shadow mode, a request on which the upstream's CORS
+// answer and the gateway's policy disagree.
+func (g *Gateway) compare(rt *route, d *cors.Decision, origin string, status int, h http.Header) {
+	acao := h.Values("Access-Control-Allow-Origin")
+	upstreamAllows := len(acao) == 1 && (acao[0] == origin || acao[0] == "*")
+	if d.Kind == cors.Preflight {
+		upstreamAllows = upstreamAllows && status >= 200 && status <= 299
+	}
+	if upstreamAllows == d.Allowed {
+		return
+	}
+	would := "refuse"
+	if d.Allowed {
+		would = "allow"
+	}
+	g.metrics.disagreements.WithLabelValues(rt.id, d.Kind.String(), would).Inc()
+	g.log.Warn("cors shadow disagreement", "route", rt.id, "kind", d.Kind.String(), "origin", origin,
+		"gateway", would, "reason", d.Reason.String(), "upstream_acao", strings.Join(acao, ", "), "upstream_status", status)
+}
+
+func jsonString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		case c < 0x20:
+			b.WriteString(`\u00`)
+			b.WriteByte("0123456789abcdef"[c>>4])
+			b.WriteByte("0123456789abcdef"[c&0xf])
+		default:
+			b.WriteRune(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

@@ -1,0 +1,138 @@
+package gateway
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/crossgate/crossgate/cors"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// maxRefusedOrigins bounds the distinct origin label values of
+// crossgate_cors_refused_origins_total. Origin is chosen by the client, so
+// without a bound a hostile client could create a series per request; past
+// the bound, refused origins are counted under "other".
+const maxRefusedOrigins = 100
+
+// Metrics holds the gateway's Prometheus collectors. One Metrics lives for
+// the whole process and is shared by every config snapshot, so that counters
+// survive reloads.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	requests      *prometheus.CounterVec
+	upstream      *prometheus.HistogramVec
+	decisions     *prometheus.CounterVec
+	refused       *prometheus.CounterVec
+	reloads       *prometheus.CounterVec
+	disagreements *prometheus.CounterVec
+	preflightHits *prometheus.CounterVec
+	csrf          *prometheus.CounterVec
+
+	mu            sync.Mutex
+	refusedLabels map[string]struct{}
+}
+
+// NewMetrics creates the collectors and registers them, with the Go and
+// process collectors, on a new registry.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crossgate_requests_total",
+			Help: "Requests handled, by route and response status.",
+		}, []string{"route", "status"}),
+		upstream: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "crossgate_upstream_duration_seconds",
+			Help:    "Time from sending a request upstream to receiving its response headers.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 12),
+		}, []string{"route"}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crossgate_cors_decisions_total",
+			Help: "CORS decisions, by route, request kind (none, actual, preflight), result (allowed, refused) and reason code.",
+		}, []string{"route", "kind", "result", "reason"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crossgate_cors_refused_origins_total",
+			Help: "Requests whose Origin the route's policy refused, by route and origin (the first 100 distinct origins; later ones as \"other\", malformed ones as \"malformed\").",
+		}, []string{"route", "origin"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crossgate_config_reloads_total",
+			Help: "Config reloads, by result (success, failure).",
+		}, []string{"result"}),
+		disagreements: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crossgate_cors_shadow_disagreements_total",
+			Help: "Shadow mode: requests on which the gateway's policy decides otherwise than the upstream, by route, kind and what the gateway would do (allow, refuse).",
+		}, []string{"route", "kind", "gateway"}),
+		preflightHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crossgate_preflight_cache_total",
+			Help: "Upstream and shadow modes: preflights answered from the gateway's cache (hit) or forwarded (miss), by route.",
+		}, []string{"route", "result"}),
+		csrf: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crossgate_csrf_refusals_total",
+			Help: "Requests refused by CSRF protection, by route and reason code.",
+		}, []string{"route", "reason"}),
+		refusedLabels: make(map[string]struct{}),
+	}
+	m.Registry.MustRegister(m.requests, m.upstream, m.decisions, m.refused, m.reloads,
+		m.disagreements, m.preflightHits, m.csrf,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+// statusText holds the decimal form of every status code, so that counting a
+// request allocates nothing.
+var statusText = func() (s [600]string) {
+	for i := range s {
+		s[i] = strconv.Itoa(i)
+	}
+	return s
+}()
+
+func (m *Metrics) request(route string, status int) {
+	code := "other"
+	if status >= 0 && status < len(statusText) {
+		code = statusText[status]
+	}
+	m.requests.WithLabelValues(route, code).Inc()
+}
+
+func (m *Metrics) decision(route string, d *cors.Decision) {
+	result := "refused"
+	if d.Allowed {
+		result = "allowed"
+	}
+	m.decisions.WithLabelValues(route, d.Kind.String(), result, d.Reason.String()).Inc()
+}
+
+func (m *Metrics) refusedOrigin(route, origin string, malformed bool) {
+	label := origin
+	switch {
+	case malformed:
+		label = "malformed"
+	default:
+		m.mu.Lock()
+		if _, ok := m.refusedLabels[origin]; !ok {
+			if len(m.refusedLabels) >= maxRefusedOrigins {
+				label = "other"
+			} else {
+				m.refusedLabels[origin] = struct{}{}
+			}
+		}
+		m.mu.Unlock()
+	}
+	m.refused.WithLabelValues(route, label).Inc()
+}
+
+func (m *Metrics) upstreamLatency(route string, d time.Duration) {
+	m.upstream.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// Reload counts a config reload.
+func (m *Metrics) Reload(ok bool) {
+	if ok {
+		m.reloads.WithLabelValues("success").Inc()
+	} else {
+		m.reloads.WithLabelValues("failure").Inc()
+	}
+}

@@ -1,0 +1,94 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// upstream is a set of targets tried in turn (round robin), with one
+// transport whose connection pool is sized for a gateway: the standard
+// library's default keeps only two idle connections per host, which under
+// concurrency turns most requests into new connections.
+type upstream struct {
+	id        string
+	targets   []*url.URL
+	next      atomic.Uint64
+	transport *http.Transport
+}
+
+func newUpstream(id string, targets []*url.URL, timeout time.Duration) *upstream {
+	return &upstream{
+		id:      id,
+		targets: targets,
+		transport: &http.Transport{
+			Proxy: nil,
+			DialContext: (&net.Dialer{
+				Timeout:   5 * time.Second,
+				KeepAlive: 30 * time.Second,
+			}).DialContext,
+			MaxIdleConns:          1024,
+			MaxIdleConnsPerHost:   256,
+			IdleConnTimeout:       90 * time.Second,
+			ResponseHeaderTimeout: timeout,
+			ExpectContinueTimeout: time.Second,
+			ForceAttemptHTTP2:     false,
+		},
+	}
+}
+
+func (u *upstream) pick() *url.URL {
+	n := u.next.Add(1)
+	return u.targets[n%uint64(len(u.targets))]
+}
+
+// newProxy builds the reverse proxy of one route. ReverseProxy removes
+// hop-by-hop headers, streams bodies and tunnels WebSocket upgrades; the
+// route adds target selection, prefix stripping, X-Forwarded-* and the CORS
+// handling of responses.
+func newProxy(rt *route, modify func(*http.Response) error, onError func(http.ResponseWriter, *http.Request, error)) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			target := rt.upstream.pick()
+			pr.SetURL(target)
+			if rt.stripPrefix && rt.prefix != "" {
+				p := strings.TrimPrefix(pr.In.URL.Path, rt.prefix)
+				if !strings.HasPrefix(p, "/") {
+					p = "/" + p
+				}
+				pr.Out.URL.Path = singleJoin(target.Path, p)
+				pr.Out.URL.RawPath = ""
+			}
+			pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
+			pr.SetXForwarded()
+		},
+		Transport:      rt.upstream.transport,
+		ModifyResponse: modify,
+		ErrorHandler:   onError,
+		ErrorLog:       nil,
+	}
+}
+
+func singleJoin(a, b string) string {
+	if a == "" || a == "/" {
+		return b
+	}
+	return strings.TrimSuffix(a, "/") + b
+}
+
+// upstreamStatus maps a proxy error to the status the gateway answers with:
+// 504 when the upstream was too slow, 502 when it could not be reached or
+// answered nonsense.
+func upstreamStatus(err error) int {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusBadGateway
+}

@@ -1,0 +1,163 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/crossgate/crossgate/config"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// DrainTimeout bounds how long a stopping server waits for requests in
+// flight.
+const DrainTimeout = 30 * time.Second
+
+// Store is where a Server reads its config snapshots from.
+type Store interface {
+	Load(ctx context.Context) (*config.Config, error)
+	Watch(ctx context.Context) (<-chan struct{}, error)
+}
+
+// Server runs a Gateway on its listeners and keeps its config current.
+type Server struct {
+	Store  Store
+	Logger *slog.Logger
+	// Reload, when set, asks for a reload on each receive (SIGHUP).
+	Reload <-chan struct{}
+	// Ready, when set, receives the gateway's and the admin listener's
+	// addresses once both accept connections.
+	Ready func(gateway, admin net.Addr)
+
+	gw       *Gateway
+	draining atomic.Bool
+}
+
+// Run loads the config, listens, and serves until ctx is done; then it stops
+// accepting connections and waits up to DrainTimeout for requests in
+// flight. An invalid initial config is returned as is (a config.Errors
+// lists every problem).
+func (s *Server) Run(ctx context.Context) error {
+	log := s.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg, err := s.Store.Load(ctx)
+	if err != nil {
+		return err
+	}
+	s.gw, err = New(cfg, Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("gateway listener: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           s.gw,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.TLS != nil {
+		cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("tls: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	var admin *http.Server
+	var adminAddr net.Addr
+	if cfg.Admin != nil && cfg.Admin.Listen != "" {
+		aln, err := net.Listen("tcp", cfg.Admin.Listen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("admin listener: %w", err)
+		}
+		adminAddr = aln.Addr()
+		admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = admin.Serve(aln) }()
+	}
+	log.Info("gateway listening", "addr", ln.Addr().String(), "tls", cfg.TLS != nil, "routes", len(cfg.Routes), "revision", cfg.Revision)
+	if s.Ready != nil {
+		s.Ready(ln.Addr(), adminAddr)
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	changes, err := s.Store.Watch(ctx)
+	if err != nil {
+		log.Warn("config is not watched", "error", err.Error())
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			s.draining.Store(true)
+			log.Info("draining", "timeout", DrainTimeout.String())
+			sctx, cancel := context.WithTimeout(context.Background(), DrainTimeout)
+			defer cancel()
+			err := srv.Shutdown(sctx)
+			if admin != nil {
+				_ = admin.Shutdown(sctx)
+			}
+			return err
+		case err := <-serveErr:
+			if errors.Is(err, http.ErrServerClosed) {
+				return nil
+			}
+			return err
+		case <-changes:
+			s.reload(ctx, log, cfg)
+		case <-s.Reload:
+			s.reload(ctx, log, cfg)
+		}
+	}
+}
+
+// reload loads the config again and swaps it in if it is valid; an invalid
+// one is logged with every error, and the last good config keeps serving.
+func (s *Server) reload(ctx context.Context, log *slog.Logger, first *config.Config) {
+	cfg, err := s.Store.Load(ctx)
+	if err == nil {
+		err = s.gw.Swap(cfg)
+	}
+	if err != nil {
+		s.gw.metrics.Reload(false)
+		log.Error("config reload refused; the last good config keeps serving", "error", err.Error())
+		return
+	}
+	s.gw.metrics.Reload(true)
+	if cfg.Listen != first.Listen || (cfg.TLS == nil) != (first.TLS == nil) {
+		log.Warn("listen and tls changes take effect on restart")
+	}
+	log.Info("config reloaded", "revision", cfg.Revision, "routes", len(cfg.Routes))
+}
+
+// Gateway returns the running gateway, once Run has built it.
+func (s *Server) Gateway() *Gateway { return s.gw }
+
+func (s *Server) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gw.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if s.draining.Load() {
+			http.Error(w, "draining", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	return mux
+}
