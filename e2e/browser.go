@@ -55,6 +55,7 @@ type Browser struct {
 
 	mu     sync.Mutex
 	tabs   map[string]*tab
+	uses   uint64
 	closed bool
 }
 
@@ -191,6 +192,11 @@ func (b *Browser) Close() error {
 	return nil
 }
 
+// maxTabs bounds the open tabs. Each page origin can cost a renderer
+// process, and a suite that serves each scenario on its own port would
+// otherwise open one tab per scenario.
+const maxTabs = 8
+
 // A tab is a browser tab bound to one page URL.
 type tab struct {
 	ctx    context.Context
@@ -200,20 +206,45 @@ type tab struct {
 	// mu makes the calls on the tab take turns: the recorder attributes
 	// events to the call in progress.
 	mu sync.Mutex
+	// closed reports that the tab was evicted; a caller that got it just
+	// before must open another.
+	closed bool
 	// loaded reports whether the tab shows its page untouched by scripts
 	// that could have navigated it.
 	loaded bool
+	// used orders tabs for eviction; it is guarded by Browser.mu.
+	used uint64
 }
 
-// tab returns the tab for pageURL, opening it on first use.
+// tab returns the tab for pageURL, opening it on first use and closing the
+// least recently used tab when maxTabs are open.
 func (b *Browser) tab(pageURL string) (*tab, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
 		return nil, errors.New("e2e: browser is closed")
 	}
+	b.uses++
 	if t, ok := b.tabs[pageURL]; ok {
+		t.used = b.uses
 		return t, nil
+	}
+	if len(b.tabs) >= maxTabs {
+		oldest := ""
+		for u, t := range b.tabs {
+			if oldest == "" || t.used < b.tabs[oldest].used {
+				oldest = u
+			}
+		}
+		old := b.tabs[oldest]
+		delete(b.tabs, oldest)
+		// Wait for the call in progress on it, if any, off the lock.
+		go func() {
+			old.mu.Lock()
+			defer old.mu.Unlock()
+			old.closed = true
+			old.cancel()
+		}()
 	}
 	rec := newRecorder()
 	ctx, cancel := chromedp.NewContext(b.browserCtx, chromedp.WithListener(rec.handle))
@@ -222,20 +253,37 @@ func (b *Browser) tab(pageURL string) (*tab, error) {
 		cancel()
 		return nil, fmt.Errorf("e2e: open tab: %w", err)
 	}
-	t := &tab{ctx: ctx, cancel: cancel, rec: rec}
+	t := &tab{ctx: ctx, cancel: cancel, rec: rec, used: b.uses}
 	b.tabs[pageURL] = t
 	return t, nil
+}
+
+// lockTab returns the tab for pageURL, locked for one call.
+func (b *Browser) lockTab(pageURL string) (*tab, error) {
+	// A tab is evicted only after maxTabs newer uses, so a second attempt
+	// finds a fresh one unless maxTabs other pages are opened meanwhile.
+	for range 3 {
+		t, err := b.tab(pageURL)
+		if err != nil {
+			return nil, err
+		}
+		t.mu.Lock()
+		if !t.closed {
+			return t, nil
+		}
+		t.mu.Unlock()
+	}
+	return nil, fmt.Errorf("e2e: tab for %s keeps being evicted: more than %d pages in use at once", pageURL, maxTabs)
 }
 
 // run runs fn on the tab for pageURL with the page loaded, under ctx, and
 // returns what DevTools saw while fn ran. dirty says that fn may have left
 // the page, so the next call reloads it.
 func (b *Browser) run(ctx context.Context, pageURL string, dirty bool, fn func(ctx context.Context) error) (Trace, error) {
-	t, err := b.tab(pageURL)
+	t, err := b.lockTab(pageURL)
 	if err != nil {
 		return Trace{}, err
 	}
-	t.mu.Lock()
 	defer t.mu.Unlock()
 
 	// A call context derives from the tab's, so that chromedp finds the

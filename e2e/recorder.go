@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"sync"
 )
@@ -28,6 +30,9 @@ type Recorder struct {
 	mu       sync.Mutex
 	requests []RecordedRequest
 	counts   map[[2]string]int
+	// changed is closed and replaced on every request, so that Wait can
+	// block until the next one.
+	changed chan struct{}
 }
 
 // NewRecorder returns a Recorder in front of h.
@@ -45,6 +50,10 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(rec.requests) < maxRecorded {
 		rec.requests = append(rec.requests, RecordedRequest{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone()})
 	}
+	if rec.changed != nil {
+		close(rec.changed)
+		rec.changed = nil
+	}
 	rec.mu.Unlock()
 	if rec.Handler != nil {
 		rec.Handler.ServeHTTP(w, r)
@@ -56,6 +65,10 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (rec *Recorder) Count(method, path string) int {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
+	return rec.countLocked(method, path)
+}
+
+func (rec *Recorder) countLocked(method, path string) int {
 	n := 0
 	for k, c := range rec.counts {
 		if (method == "" || k[0] == method) && (path == "" || k[1] == path) {
@@ -63,6 +76,31 @@ func (rec *Recorder) Count(method, path string) int {
 		}
 	}
 	return n
+}
+
+// Wait blocks until the recorder has seen at least n requests with method
+// and path (as Count matches them), or ctx ends. It is for requests a page
+// sends after the script that caused them has returned, such as a form
+// submission.
+func (rec *Recorder) Wait(ctx context.Context, method, path string, n int) error {
+	for {
+		rec.mu.Lock()
+		got := rec.countLocked(method, path)
+		if got >= n {
+			rec.mu.Unlock()
+			return nil
+		}
+		if rec.changed == nil {
+			rec.changed = make(chan struct{})
+		}
+		changed := rec.changed
+		rec.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("e2e: saw %d of %d %s %s requests: %w", got, n, method, path, ctx.Err())
+		}
+	}
 }
 
 // Requests returns the recorded requests in arrival order, at most the first

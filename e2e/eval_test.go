@@ -1,0 +1,119 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crossgate/crossgate/e2e"
+)
+
+func TestEval(t *testing.T) {
+	b := e2e.LaunchTest(t, e2e.Options{})
+	t.Run("form submission, then the page again", func(t *testing.T) { evalNavigation(t, b) })
+	page, api, _ := origins(t)
+
+	type xhr struct {
+		Status    int    `json:"status"`
+		RequestID string `json:"requestId"`
+		Internal  string `json:"internal"`
+	}
+	tests := []struct {
+		name        string
+		js          string
+		want        any // compared with fmt's %+v
+		wantErr     string
+		wantConsole string
+	}{
+		{
+			name: "XHR reads an exposed header and not an unexposed one",
+			js: fmt.Sprintf(`new Promise((resolve, reject) => {
+				const x = new XMLHttpRequest();
+				x.open("GET", %q);
+				x.onload = () => resolve({status: x.status, requestId: x.getResponseHeader("X-Request-Id") || "", internal: x.getResponseHeader("X-Internal") || ""});
+				x.onerror = () => reject(new Error("xhr failed"));
+				x.send();
+			})`, api.URL+"/cors"),
+			want: &xhr{Status: 200, RequestID: "42"},
+		},
+		{
+			name:    "thrown exception is an error",
+			js:      `(() => { throw new Error("boom") })()`,
+			wantErr: "boom",
+		},
+		{
+			name:    "rejected promise is an error",
+			js:      `Promise.reject(new Error("nope"))`,
+			wantErr: "nope",
+		},
+		{
+			name:        "console calls are captured",
+			js:          `console.warn("careful", 42)`,
+			wantConsole: "careful 42",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *xhr
+			var result any
+			if tt.want != nil {
+				result = &got
+			}
+			trace, err := b.Eval(context.Background(), page.URL+"/", tt.js, result)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatal(err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+			}
+			if tt.want != nil && fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", tt.want) {
+				t.Errorf("result = %+v, want %+v", got, tt.want)
+			}
+			if tt.wantConsole != "" {
+				found := false
+				for _, m := range trace.Console {
+					found = found || (m.Source == "console-api" && m.Text == tt.wantConsole)
+				}
+				if !found {
+					t.Errorf("console = %+v, want a console-api message %q", trace.Console, tt.wantConsole)
+				}
+			}
+		})
+	}
+}
+
+// evalNavigation checks that a script that submits a form, and so leaves the
+// page, leaves the next call to run on the page again, not on the form's
+// response.
+func evalNavigation(t *testing.T, b *e2e.Browser) {
+	page, api, rec := origins(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	submit := fmt.Sprintf(`(() => {
+		const f = document.createElement("form");
+		f.method = "POST";
+		f.action = %q;
+		document.body.appendChild(f);
+		f.submit();
+	})()`, api.URL+"/no-cors")
+	if _, err := b.Eval(ctx, page.URL+"/", submit, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Wait(ctx, "POST", "/no-cors", 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Requests()[0].Header.Get("Origin"); got != page.Origin {
+		t.Errorf("form POST carried Origin %q, want %q", got, page.Origin)
+	}
+
+	var href string
+	if _, err := b.Eval(ctx, page.URL+"/", "location.href", &href); err != nil {
+		t.Fatal(err)
+	}
+	if href != page.URL+"/" {
+		t.Errorf("next call ran on %q, want the page %q", href, page.URL+"/")
+	}
+}
