@@ -1,0 +1,447 @@
+package config_test
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/cors"
+)
+
+// designExample is the example of DESIGN.md, verbatim.
+const designExample = `listen: 127.0.0.1:8080
+tls: {cert_file: cert.pem, key_file: key.pem}      # optional: HTTPS and HTTP/2
+admin:
+  listen: 127.0.0.1:9180                            # /metrics, /healthz, Admin API, UI
+  keys: [{name: ops, key: "${CROSSGATE_ADMIN_KEY}", role: admin}]   # role: admin | viewer
+
+policies:                     # named CORS policies, shared by routes
+  web:
+    allow_origins: [https://app.example.com, "https://*.example.com"]
+    allow_origin_regex: ['https://pr-[0-9]+\.preview\.example\.com']
+    allow_methods: [GET, POST, PUT, DELETE]
+    allow_headers: [Content-Type, Authorization]
+    expose_headers: [X-Request-Id]
+    allow_credentials: true
+    max_age: 7200
+    allow_private_network: false
+    timing_allow_origin: false
+    preflight_status: 204
+    enforce_origin: false     # true: a request whose Origin is refused gets 403, upstream untouched
+    mode: gateway             # gateway | upstream | shadow (see below)
+
+upstreams:
+  users: {targets: [http://127.0.0.1:9001, http://127.0.0.1:9002], timeout: 30s}
+
+routes:
+  - id: users
+    hosts: [api.example.com]  # optional
+    path_prefix: /users/      # or ` + "`path:`" + ` for an exact path
+    methods: [GET, POST, PUT] # optional; preflights are answered regardless
+    strip_prefix: false
+    upstream: users
+    cors: web                 # a policy name, an inline policy mapping, or ` + "`off`" + `
+    csrf: {mode: fetch-metadata}   # see csrf
+
+defaults:
+  cors: web                   # for routes that say nothing
+`
+
+func TestParseDesignExample(t *testing.T) {
+	t.Setenv("CROSSGATE_ADMIN_KEY", "k3y-from-the-environment")
+	c, err := config.Parse("crossgate.yaml", []byte(designExample))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	web := &config.Policy{
+		AllowOrigins:     []string{"https://app.example.com", "https://*.example.com"},
+		AllowOriginRegex: []string{`https://pr-[0-9]+\.preview\.example\.com`},
+		AllowMethods:     []string{"GET", "POST", "PUT", "DELETE"},
+		AllowHeaders:     []string{"Content-Type", "Authorization"},
+		ExposeHeaders:    []string{"X-Request-Id"},
+		AllowCredentials: true,
+		MaxAge:           7200,
+		PreflightStatus:  204,
+		Mode:             config.ModeGateway,
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"listen", c.Listen, "127.0.0.1:8080"},
+		{"tls", c.TLS, &config.TLS{CertFile: "cert.pem", KeyFile: "key.pem"}},
+		{"admin", c.Admin, &config.Admin{Listen: "127.0.0.1:9180", Keys: []*config.AdminKey{{Name: "ops", Key: "k3y-from-the-environment", Role: config.RoleAdmin}}}},
+		{"policies", c.Policies, map[string]*config.Policy{"web": web}},
+		{"upstreams", c.Upstreams, map[string]*config.Upstream{"users": {Targets: []string{"http://127.0.0.1:9001", "http://127.0.0.1:9002"}, Timeout: 30 * time.Second}}},
+		{"routes", c.Routes, []*config.Route{{
+			ID:         "users",
+			Hosts:      []string{"api.example.com"},
+			PathPrefix: "/users/",
+			Methods:    []string{"GET", "POST", "PUT"},
+			Upstream:   "users",
+			CORS:       &config.PolicyRef{Name: "web"},
+			CSRF:       &config.CSRF{Mode: config.CSRFFetchMetadata},
+		}}},
+		{"defaults", c.Defaults, config.Defaults{CORS: &config.PolicyRef{Name: "web"}}},
+	}
+	for _, tc := range checks {
+		if !reflect.DeepEqual(tc.got, tc.want) {
+			t.Errorf("%s = %s, want %s", tc.name, dump(tc.got), dump(tc.want))
+		}
+	}
+	if c.Revision == "" {
+		t.Error("Revision is empty")
+	}
+	if _, err := cors.New(c.Policies["web"].CORSConfig()); err != nil {
+		t.Errorf("cors.New(CORSConfig()): %v", err)
+	}
+	if got := c.Policies["web"].CORSConfig().MaxAge; got != 2*time.Hour {
+		t.Errorf("CORSConfig().MaxAge = %v, want 2h", got)
+	}
+}
+
+// dump shows pointers' targets, which %v does not.
+func dump(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Setenv("CROSSGATE_TEST_SET", "set")
+	tests := []struct {
+		name string
+		yaml string
+		want []string // every error, in order, FILE:LINE:COL: message
+	}{
+		{
+			name: "unknown key with a suggestion",
+			yaml: `policies:
+  web:
+    alow_origins: [https://app.example.com]
+`,
+			want: []string{`f.yaml:3:5: unknown key "alow_origins" in policy "web"; did you mean "allow_origins"?`},
+		},
+		{
+			name: "unknown key without a near one",
+			yaml: `listen: 127.0.0.1:8080
+frobnicate: 1
+`,
+			want: []string{`f.yaml:2:1: unknown key "frobnicate" in the config; valid keys: admin, defaults, listen, policies, routes, tls, upstreams`},
+		},
+		{
+			name: "unknown key in a route",
+			yaml: `upstreams: {a: {targets: ["http://127.0.0.1:1"]}}
+routes:
+  - {id: r, path: /, upstream: a, timeout: 3s}
+`,
+			want: []string{`f.yaml:3:35: unknown key "timeout" in route "r"; valid keys: cors, csrf, hosts, id, methods, path, path_prefix, strip_prefix, upstream`},
+		},
+		{
+			name: "type errors say what was expected",
+			yaml: `policies:
+  web:
+    allow_origins: https://app.example.com
+    allow_credentials: yes
+    max_age: 2h
+upstreams:
+  a: {targets: ["http://127.0.0.1:1"], timeout: 30}
+routes: {id: r}
+`,
+			want: []string{
+				`f.yaml:3:20: policy "web": allow_origins: expected a list of strings, got "https://app.example.com"`,
+				`f.yaml:4:24: policy "web": allow_credentials: expected true or false, got "yes"`,
+				`f.yaml:5:14: policy "web": max_age: expected an integer, got "2h"`,
+				`f.yaml:7:49: upstream "a": timeout: expected a duration such as "30s" or "1m30s", got "30"`,
+				`f.yaml:8:9: routes: expected a list, got a mapping`,
+			},
+		},
+		{
+			name: "cors that is neither a name, a mapping nor off",
+			yaml: `upstreams: {a: {targets: ["http://127.0.0.1:1"]}}
+routes:
+  - id: r
+    path: /
+    upstream: a
+    cors: [web]
+`,
+			want: []string{`f.yaml:6:11: route "r": cors: expected a policy name, an inline policy mapping, or off, got a list`},
+		},
+		{
+			name: "undefined environment variable",
+			yaml: `admin:
+  listen: 127.0.0.1:9180
+  keys:
+    - {name: ops, role: admin, key: "${CROSSGATE_TEST_UNSET}"}
+`,
+			want: []string{`f.yaml:4:37: environment variable CROSSGATE_TEST_UNSET is not set; set it, or write ${CROSSGATE_TEST_UNSET:-default}`},
+		},
+		{
+			name: "malformed substitutions",
+			yaml: `listen: "${CROSSGATE_TEST_SET"
+admin: {listen: "127.0.0.1:${1PORT}"}
+`,
+			want: []string{
+				`f.yaml:1:9: unterminated ${ in "${CROSSGATE_TEST_SET"; close it with }, or write $$ for a literal $`,
+				`f.yaml:2:17: ${1PORT}: "1PORT" is not a variable name (letters, digits and _, not starting with a digit)`,
+			},
+		},
+		{
+			name: "undefined references, with suggestions",
+			yaml: `policies:
+  web: {allow_origins: [https://app.example.com]}
+upstreams:
+  users: {targets: ["http://127.0.0.1:9001"]}
+routes:
+  - id: users
+    path_prefix: /users/
+    upstream: userz
+    cors: wbe
+  - id: other
+    path: /other
+    upstream: users
+    cors: nothing-like-it
+defaults:
+  cors: webb
+`,
+			want: []string{
+				`f.yaml:8:15: route "users": upstream "userz" is not defined; did you mean "users"?`,
+				`f.yaml:9:11: route "users": cors: policy "wbe" is not defined; did you mean "web"?`,
+				`f.yaml:13:11: route "other": cors: policy "nothing-like-it" is not defined`,
+				`f.yaml:15:9: defaults: cors: policy "webb" is not defined; did you mean "web"?`,
+			},
+		},
+		{
+			name: "cors errors point at the list element",
+			yaml: `policies:
+  web:
+    allow_credentials: true
+    allow_origins:
+      - https://a.example.com
+      - https://b.example.com
+      - http://c.example.com
+    allow_methods: [GET, TRACE]
+`,
+			want: []string{
+				`f.yaml:7:9: policy "web": allow_origins[2] "http://c.example.com": an http:// origin with allow_credentials lets anyone on its network path read credentialed responses; use https, or set dangerously_allow_insecure_origins`,
+				`f.yaml:8:26: policy "web": allow_methods[1] "TRACE": browsers never send TRACE; remove it`,
+			},
+		},
+		{
+			name: "cors errors of scalar settings and of a missing list",
+			yaml: `policies:
+  web:
+    max_age: 90000
+    preflight_status: 302
+`,
+			want: []string{
+				`f.yaml:2:3: policy "web": allow_origins: no origin is allowed; list at least one origin in allow_origins or allow_origin_regex`,
+				`f.yaml:3:14: policy "web": max_age 90000 is not from -1 (no caching) to 86400 seconds; browsers cap it anyway (Chrome at 7200)`,
+				`f.yaml:4:23: policy "web": preflight_status 302: browsers accept a preflight answer only with a 2xx status; use 204 or 200`,
+			},
+		},
+		{
+			name: "inline policy errors",
+			yaml: `upstreams: {a: {targets: ["http://127.0.0.1:1"]}}
+routes:
+  - id: r
+    path: /
+    upstream: a
+    cors:
+      allow_origins: ["https://*.com", "https://app.example.com/"]
+`,
+			want: []string{
+				`f.yaml:7:23: route "r": cors: allow_origins[0] "https://*.com": "com" is a public suffix, so anyone can register a subdomain of it; list your own domains ("https://*.yourdomain.com"), or set dangerously_allow_public_suffix_wildcards`,
+				`f.yaml:7:40: route "r": cors: allow_origins[1] "https://app.example.com/": an origin has no path, query or trailing slash; write "https://app.example.com"`,
+			},
+		},
+		{
+			name: "modes",
+			yaml: `policies:
+  a: {allow_origins: [https://app.example.com], mode: shadow, enforce_origin: true}
+  b: {allow_origins: [https://app.example.com], mode: proxy}
+  off: {allow_origins: [https://app.example.com]}
+`,
+			want: []string{
+				`f.yaml:2:79: policy "a": enforce_origin needs mode gateway: in mode shadow the upstream owns CORS`,
+				`f.yaml:3:55: policy "b": mode "proxy" is not gateway, upstream or shadow`,
+				`f.yaml:4:3: a policy cannot be named "off": "cors: off" turns CORS off on a route`,
+			},
+		},
+		{
+			name: "routes",
+			yaml: `upstreams: {a: {targets: ["http://127.0.0.1:1"]}}
+routes:
+  - {id: both, path: /x, path_prefix: /y, upstream: a}
+  - {id: neither, upstream: a}
+  - {id: relative, path_prefix: api/, upstream: a}
+  - {id: strip, path: /x, strip_prefix: true, upstream: a}
+  - {id: both, path: /z, upstream: a}
+  - {path: /w, upstream: a, hosts: ["https://api.example.com"], methods: [get, GET, "GE T"]}
+`,
+			want: []string{
+				`f.yaml:3:39: route "both": path and path_prefix exclude each other; keep one`,
+				`f.yaml:4:5: route "neither": path or path_prefix is required`,
+				`f.yaml:5:33: route "relative": path_prefix "api/" must start with /`,
+				`f.yaml:6:41: route "strip": strip_prefix needs path_prefix`,
+				`f.yaml:7:10: route "both": id is already used by route 1 (line 3)`,
+				`f.yaml:8:5: route 6: id is required: it names the route in metrics, logs and the Admin API`,
+				`f.yaml:8:37: route 6: host "https://api.example.com" is not a host name or IP address (no scheme, port or path)`,
+				`f.yaml:8:75: route 6: methods are case-sensitive and clients send GET in upper case; write "GET"`,
+				`f.yaml:8:85: route 6: "GE T" is not a method name`,
+			},
+		},
+		{
+			name: "upstreams",
+			yaml: `upstreams:
+  a: {targets: [ftp://x.example.com, "http://", "http://u:p@127.0.0.1:1", "http://127.0.0.1:1/?q"], timeout: 0s}
+  b: {targets: []}
+  c: {timeout: -1s}
+`,
+			want: []string{
+				`f.yaml:2:17: upstream "a": target "ftp://x.example.com" must be an absolute http:// or https:// URL`,
+				`f.yaml:2:38: upstream "a": target "http://" has no host`,
+				`f.yaml:2:49: upstream "a": target "http://u:p@127.0.0.1:1" must not carry credentials; the gateway forwards the client's own`,
+				`f.yaml:2:75: upstream "a": target "http://127.0.0.1:1/?q" must not have a query or fragment`,
+				`f.yaml:2:110: upstream "a": timeout must be positive, such as 30s`,
+				`f.yaml:3:7: upstream "b": at least one target is required, such as http://127.0.0.1:9001`,
+				`f.yaml:4:3: upstream "c": at least one target is required, such as http://127.0.0.1:9001`,
+				`f.yaml:4:16: upstream "c": timeout must be positive, such as 30s`,
+			},
+		},
+		{
+			name: "listeners, admin and tls",
+			yaml: `listen: "8080"
+tls: {cert_file: cert.pem}
+admin:
+  listen: 0.0.0.0:9180
+  keys:
+    - {name: ops, key: short, role: root}
+`,
+			want: []string{
+				`f.yaml:1:9: listen: "8080" is not host:port; write e.g. 127.0.0.1:8080, or :8080 for every interface`,
+				`f.yaml:2:1: tls: key_file is required with cert_file`,
+				`f.yaml:6:24: admin key 1: key is shorter than 16 bytes; generate one with: openssl rand -hex 32`,
+				`f.yaml:6:37: admin key 1: role "root" is not admin or viewer`,
+			},
+		},
+		{
+			name: "admin reachable from other machines without keys",
+			yaml: `admin: {listen: ":9180"}
+`,
+			want: []string{`f.yaml:1:17: admin: listen: ":9180" is reachable from other machines, so the Admin API needs keys; add admin.keys or listen on 127.0.0.1`},
+		},
+		{
+			name: "csrf",
+			yaml: `upstreams: {a: {targets: ["http://127.0.0.1:1"]}}
+routes:
+  - {id: r1, path: /1, upstream: a, csrf: {mode: tokens}}
+  - {id: r2, path: /2, upstream: a, csrf: {mode: fetch-metadata, secret: "0123456789abcdef0123456789abcdef"}}
+  - {id: r3, path: /3, upstream: a, csrf: {mode: token, secret: short, exempt_paths: [hooks/]}}
+`,
+			want: []string{
+				`f.yaml:3:50: route "r1": csrf: mode "tokens" is not fetch-metadata, token or both`,
+				`f.yaml:4:74: route "r2": csrf: secret is used only by modes token and both`,
+				`f.yaml:5:65: route "r3": csrf: secret is shorter than 32 bytes; generate one with: openssl rand -hex 32`,
+				`f.yaml:5:87: route "r3": csrf: exempt path "hooks/" must start with /`,
+			},
+		},
+		{
+			name: "duplicate key",
+			yaml: `listen: 127.0.0.1:8080
+listen: 127.0.0.1:8081
+`,
+			want: []string{`f.yaml:2:1: key "listen" is already set at line 1`},
+		},
+		{
+			name: "YAML syntax error",
+			yaml: `policies:
+  web: {allow_origins: [https://app.example.com}
+`,
+			want: []string{`f.yaml:2:1: invalid YAML: did not find expected ',' or ']'`},
+		},
+		{
+			name: "YAML syntax error on a later line",
+			yaml: `a: 1
+b:
+  c: [1, 2
+  d: 3
+`,
+			want: []string{`f.yaml:3:1: invalid YAML: did not find expected ',' or ']'`},
+		},
+		{
+			name: "YAML scanner error",
+			yaml: `listen: 127.0.0.1:8080
+routes: 2
+listen 3
+`,
+			want: []string{`f.yaml:3:1: invalid YAML: could not find expected ':'`},
+		},
+		{
+			name: "undefined anchor",
+			yaml: "listen: *nope\n",
+			want: []string{`f.yaml:1:1: invalid YAML: unknown anchor 'nope' referenced`},
+		},
+		{
+			name: "two documents",
+			yaml: `listen: 127.0.0.1:8080
+---
+listen: 127.0.0.1:8081
+`,
+			want: []string{`f.yaml:3:1: a config file holds one YAML document; remove the second one (after ---)`},
+		},
+		{
+			name: "empty file",
+			yaml: "# nothing but a comment\n",
+			want: []string{`f.yaml:1:1: the config is empty`},
+		},
+		{
+			name: "not a mapping",
+			yaml: "- listen\n",
+			want: []string{`f.yaml:1:1: the config: expected a mapping, got a list`},
+		},
+		{
+			name: "several errors, sorted by position whatever the order of checks",
+			yaml: `routes:
+  - {id: r, path: /, upstream: missing}
+upstreams:
+  a: {targets: [x]}
+policies:
+  p: {allow_origins: ["*"], allow_credentials: true}
+listen: nowhere
+`,
+			want: []string{
+				`f.yaml:2:32: route "r": upstream "missing" is not defined`,
+				`f.yaml:4:17: upstream "a": target "x" must be an absolute http:// or https:// URL`,
+				`f.yaml:6:23: policy "p": allow_origins[0] "*": "*" cannot be used with allow_credentials: browsers refuse it; list the origins that need credentials`,
+				`f.yaml:7:9: listen: "nowhere" is not host:port; write e.g. 127.0.0.1:8080, or :8080 for every interface`,
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.Parse("f.yaml", []byte(tc.yaml))
+			if err == nil {
+				t.Fatalf("Parse succeeded with %+v; want errors:\n%s", c, strings.Join(tc.want, "\n"))
+			}
+			var errs config.Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error is %T, want config.Errors: %v", err, err)
+			}
+			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("errors:\n%s\nwant:\n%s", err, strings.Join(tc.want, "\n"))
+			}
+			for _, e := range errs {
+				if e.File != "f.yaml" || e.Line < 1 || e.Col < 1 {
+					t.Errorf("error without a position: %+v", e)
+				}
+			}
+		})
+	}
+}
