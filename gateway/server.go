@@ -19,15 +19,9 @@ import (
 // flight.
 const DrainTimeout = 30 * time.Second
 
-// Store is where a Server reads its config snapshots from.
-type Store interface {
-	Load(ctx context.Context) (*config.Config, error)
-	Watch(ctx context.Context) (<-chan struct{}, error)
-}
-
 // Server runs a Gateway on its listeners and keeps its config current.
 type Server struct {
-	Store  Store
+	Store  config.Store
 	Logger *slog.Logger
 	// Reload, when set, asks for a reload on each receive (SIGHUP).
 	Reload <-chan struct{}
@@ -47,6 +41,13 @@ func (s *Server) Run(ctx context.Context) error {
 	log := s.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	// Watch before the first Load, so that no change falls in between.
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	changes, werr := s.Store.Watch(wctx)
+	if werr != nil {
+		log.Warn("config is not watched; SIGHUP still reloads", "error", werr.Error())
 	}
 	cfg, err := s.Store.Load(ctx)
 	if err != nil {
@@ -95,10 +96,6 @@ func (s *Server) Run(ctx context.Context) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	changes, err := s.Store.Watch(ctx)
-	if err != nil {
-		log.Warn("config is not watched", "error", err.Error())
-	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -116,7 +113,11 @@ func (s *Server) Run(ctx context.Context) error {
 				return nil
 			}
 			return err
-		case <-changes:
+		case _, ok := <-changes:
+			if !ok {
+				changes = nil
+				continue
+			}
 			s.reload(ctx, log, cfg)
 		case <-s.Reload:
 			s.reload(ctx, log, cfg)

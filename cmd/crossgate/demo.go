@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/crossgate/crossgate/demo"
+)
+
+func cmdDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port := fs.Int("port", 8080, "gateway port; the allowed page uses port+1 and the other page port+2 (0: any free ports)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	o := demo.Options{}
+	if *port != 0 {
+		o = demo.Options{GatewayPort: *port, AllowedPort: *port + 1, OtherPort: *port + 2}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	d, err := demo.Start(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "crossgate demo: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, `Crossgate demo: the gateway in front of a sample API, and two pages that call it.
+
+  gateway (API at /api/users/42)   %s
+  allowed page                     %s
+  other page (not allowed)         %s
+
+Open both pages in a browser: the allowed page's calls succeed (but the one
+with a header the policy does not allow); the other page's calls are blocked
+by the browser. Ctrl-C stops the demo.
+`, d.GatewayURL, d.AllowedPage, d.OtherPage)
+	if err := d.Wait(ctx); err != nil {
+		fmt.Fprintf(stderr, "crossgate demo: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,47 @@
+// Command crossgate is the Crossgate CORS gateway and its tools.
+//
+//	crossgate serve [-c FILE]   run the gateway
+//	crossgate demo              the gateway, a sample API and two pages, on loopback
+//	crossgate version           version, commit, Go version
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `Usage: crossgate <command> [flags]
+
+Commands:
+  serve [-c FILE]   run the gateway from a YAML config (default crossgate.yaml)
+  demo              run the gateway, a sample API and two web pages on loopback
+  version           print the version, commit and Go version
+
+Run "crossgate <command> -h" for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(args[1:], stdout, stderr)
+	case "version":
+		return cmdVersion(stdout)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "crossgate: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+)
+
+// Set at build time with -ldflags "-X main.buildVersion=...".
+var buildVersion = "dev"
+
+func cmdVersion(stdout io.Writer) int {
+	commit := "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				commit = s.Value
+			}
+		}
+		if buildVersion == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			buildVersion = info.Main.Version
+		}
+	}
+	fmt.Fprintf(stdout, "crossgate %s\ncommit %s\n%s\n", buildVersion, commit, runtime.Version())
+	return 0
+}

@@ -1,0 +1,163 @@
+// Package demo runs Crossgate in front of a small sample API, with two web
+// pages on other origins that call it: one allowed by the gateway's policy
+// and one not. Everything listens on loopback.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/gateway"
+)
+
+// Options choose the demo's ports. Zero ports pick free ones.
+type Options struct {
+	GatewayPort int // the gateway, on 127.0.0.1
+	AllowedPort int // the allowed page, served on localhost
+	OtherPort   int // the other page, served on 127.0.0.1
+	Logger      *slog.Logger
+}
+
+// Demo is a running demo.
+type Demo struct {
+	// GatewayURL is the gateway's base URL.
+	GatewayURL string
+	// AllowedPage is the page whose origin the policy allows.
+	AllowedPage string
+	// OtherPage is the page whose origin the policy does not allow.
+	OtherPage string
+
+	servers []*http.Server
+	serve   chan error
+}
+
+// Start starts the sample API, the gateway and both pages.
+func Start(ctx context.Context, o Options) (*Demo, error) {
+	d := &Demo{serve: make(chan error, 8)}
+	apiLn, err := listen("127.0.0.1", 0)
+	if err != nil {
+		return nil, err
+	}
+	gwLn, err := listen("127.0.0.1", o.GatewayPort)
+	if err != nil {
+		apiLn.Close()
+		return nil, err
+	}
+	allowedLn, err := listen("localhost", o.AllowedPort)
+	if err != nil {
+		apiLn.Close()
+		gwLn.Close()
+		return nil, err
+	}
+	otherLn, err := listen("127.0.0.1", o.OtherPort)
+	if err != nil {
+		apiLn.Close()
+		gwLn.Close()
+		allowedLn.Close()
+		return nil, err
+	}
+	d.GatewayURL = "http://127.0.0.1:" + port(gwLn)
+	allowedOrigin := "http://localhost:" + port(allowedLn)
+	d.AllowedPage = allowedOrigin + "/"
+	d.OtherPage = "http://127.0.0.1:" + port(otherLn) + "/"
+
+	cfg, err := config.Parse("demo.yaml", []byte(fmt.Sprintf(demoConfig, gwLn.Addr(), allowedOrigin, apiLn.Addr())))
+	if err != nil {
+		return nil, fmt.Errorf("demo config: %w", err)
+	}
+	gw, err := gateway.New(cfg, gateway.Options{Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	d.run(apiLn, sampleAPI())
+	d.run(gwLn, gw)
+	d.run(allowedLn, page("Allowed page", allowedOrigin, d.GatewayURL, true))
+	d.run(otherLn, page("Other page", strings.TrimSuffix(d.OtherPage, "/"), d.GatewayURL, false))
+	return d, nil
+}
+
+// demoConfig is the gateway's config: the allowed page's origin may call the
+// API with credentials, a JSON body and Authorization; nothing else may.
+const demoConfig = `
+listen: %s
+policies:
+  web:
+    allow_origins: [%s]
+    allow_methods: [GET, POST, PUT, DELETE]
+    allow_headers: [Content-Type, Authorization]
+    expose_headers: [X-Request-Id]
+    allow_credentials: true
+    max_age: 600
+upstreams:
+  api: {targets: [http://%s], timeout: 5s}
+routes:
+  - id: api
+    path_prefix: /api/
+    upstream: api
+    cors: web
+`
+
+func (d *Demo) run(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	d.servers = append(d.servers, srv)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.serve <- err
+		}
+	}()
+}
+
+// Wait blocks until ctx is done or a server fails, then stops everything.
+func (d *Demo) Wait(ctx context.Context) error {
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-d.serve:
+	}
+	d.Close()
+	return err
+}
+
+// Close stops every server of the demo.
+func (d *Demo) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range d.servers {
+		_ = s.Shutdown(ctx)
+	}
+}
+
+func listen(host string, p int) (net.Listener, error) {
+	return net.Listen("tcp", net.JoinHostPort(host, fmt.Sprint(p)))
+}
+
+func port(ln net.Listener) string {
+	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// sampleAPI is the upstream: it knows nothing about CORS and even sets a
+// careless header of its own, which the gateway replaces.
+func sampleAPI() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/users/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("X-Request-Id", fmt.Sprintf("req-%d", time.Now().UnixNano()))
+		w.Header().Set("Content-Type", "application/json")
+		body := map[string]any{"method": r.Method, "path": r.URL.Path, "authorized": r.Header.Get("Authorization") != ""}
+		if r.Method == http.MethodPut {
+			var in map[string]any
+			_ = json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&in)
+			body["received"] = in
+		}
+		_ = json.NewEncoder(w).Encode(body)
+	})
+	return mux
+}
