@@ -1,0 +1,70 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/crossgate/crossgate/demo"
+	"github.com/crossgate/crossgate/e2e"
+)
+
+// resultsJS waits for the page to finish its calls and returns each call's
+// outcome as the page shows it.
+const resultsJS = `new Promise((resolve, reject) => {
+  const deadline = Date.now() + 15000;
+  const check = () => {
+    if (document.body.dataset.done === "true") {
+      resolve(Object.fromEntries([...document.querySelectorAll("#results tr[id]")]
+        .map(r => [r.id, r.dataset.result])));
+    } else if (Date.now() > deadline) {
+      reject(new Error("the page did not finish its calls"));
+    } else {
+      setTimeout(check, 50);
+    }
+  };
+  check();
+})`
+
+// TestDemoInChromium opens both demo pages in headless Chromium: the allowed
+// page's calls succeed, except the one with a header the policy does not
+// allow, and every call of the other page is blocked by the browser.
+func TestDemoInChromium(t *testing.T) {
+	b := e2e.LaunchTest(t, e2e.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	d, err := demo.Start(ctx, demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+
+	pages := []struct {
+		name string
+		url  string
+		want map[string]string
+	}{
+		{"allowed page", d.AllowedPage, map[string]string{
+			"simple-get": "allowed", "credentialed-put": "allowed", "disallowed-header": "blocked",
+		}},
+		{"other page", d.OtherPage, map[string]string{
+			"simple-get": "blocked", "credentialed-put": "blocked", "disallowed-header": "blocked",
+		}},
+	}
+	for _, p := range pages {
+		t.Run(p.name, func(t *testing.T) {
+			var got map[string]string
+			if _, err := b.Eval(ctx, p.url, resultsJS, &got); err != nil {
+				t.Fatal(err)
+			}
+			for id, want := range p.want {
+				if got[id] != want {
+					t.Errorf("%s: %q, want %q", id, got[id], want)
+				}
+			}
+			if len(got) != len(p.want) {
+				t.Errorf("page ran %d calls, want %d: %v", len(got), len(p.want), got)
+			}
+		})
+	}
+}
