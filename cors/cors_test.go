@@ -940,3 +940,42 @@ func TestReasonNames(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyReplacesStaleCORSHeaders(t *testing.T) {
+	// An outer layer (a cache, a framework default) set CORS headers of its
+	// own; the policy's answer must replace them, never add a second value.
+	stale := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Access-Control-Allow-Origin", "https://stale.example.com")
+			w.Header().Set("Access-Control-Allow-Credentials", "false")
+			w.Header().Set("Access-Control-Expose-Headers", "X-Stale")
+			w.Header().Set("Access-Control-Allow-Methods", "DELETE")
+			next.ServeHTTP(w, r)
+		})
+	}
+	cases := []struct {
+		name       string
+		req        *http.Request
+		wantStatus int
+		want       http.Header
+	}{
+		{"actual", newRequest("GET", "Origin: https://app.example.com"), handlerStatus, allowedActual("https://app.example.com")},
+		{"preflight", newRequest("OPTIONS", "Origin: https://app.example.com", "Access-Control-Request-Method: PUT"),
+			http.StatusNoContent, allowedPreflight("https://app.example.com", "PUT")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			stale(mustNew(t, webConfig).Handler(nextHandler)).ServeHTTP(w, tc.req)
+			if w.Code != tc.wantStatus {
+				t.Errorf("status = %d, want %d", w.Code, tc.wantStatus)
+			}
+			got := corsHeaders(w.Header())
+			for name, want := range tc.want {
+				if !reflect.DeepEqual(got[name], want) {
+					t.Errorf("%s = %q, want %q", name, got[name], want)
+				}
+			}
+		})
+	}
+}
