@@ -9,6 +9,8 @@
 // not send.
 package origin
 
+import "strings"
+
 // MaxLength bounds the length of an origin that Parse accepts. A host name is
 // at most 253 bytes; the scheme, "://" and the port fit comfortably in the
 // rest. Longer values are refused before any other work is done.
@@ -165,14 +167,22 @@ func validHost(h string) bool {
 	return true
 }
 
-// lastLabelNumeric reports whether the last label is all digits: the URL
-// Standard then parses the whole host as IPv4, so it must be a canonical one.
+// lastLabelNumeric reports whether the last label is a number, decimal or
+// "0x" hexadecimal: the URL Standard then parses the whole host as IPv4
+// (browsers turn "0x7f000001" into "127.0.0.1"), so it must be a canonical
+// dotted-decimal address.
 func lastLabelNumeric(h string) bool {
-	for i := len(h) - 1; i >= 0; i-- {
-		if h[i] == '.' {
-			return true
+	last := h[strings.LastIndexByte(h, '.')+1:]
+	if len(last) >= 2 && last[0] == '0' && last[1] == 'x' {
+		for i := 2; i < len(last); i++ {
+			if !('0' <= last[i] && last[i] <= '9' || 'a' <= last[i] && last[i] <= 'f') {
+				return false
+			}
 		}
-		if h[i] < '0' || h[i] > '9' {
+		return true
+	}
+	for i := 0; i < len(last); i++ {
+		if last[i] < '0' || last[i] > '9' {
 			return false
 		}
 	}

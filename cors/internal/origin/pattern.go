@@ -3,6 +3,7 @@ package origin
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -51,6 +52,11 @@ func ParsePattern(s string) (Pattern, error) {
 	if len(s) > MaxLength {
 		return Pattern{}, fmt.Errorf("longer than %d bytes", MaxLength)
 	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return Pattern{}, nonASCII()
+		}
+	}
 	if lower := strings.ToLower(s); lower != s {
 		return Pattern{}, fmt.Errorf("browsers send origins in lower case; write %q", lower)
 	}
@@ -65,8 +71,8 @@ func ParsePattern(s string) (Pattern, error) {
 	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
 		return Pattern{}, fmt.Errorf("an origin has no path, query or trailing slash; write %q", s[:i+3+j])
 	}
-	if strings.Contains(rest, "@") {
-		return Pattern{}, errors.New("an origin has no userinfo (user:password@); browsers never send one")
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		return Pattern{}, fmt.Errorf("an origin has no userinfo (user:password@) and browsers never send one; write %q", scheme+"://"+rest[at+1:])
 	}
 	p := Pattern{Kind: Exact, Scheme: scheme, Port: -1, Raw: s}
 	host := rest
@@ -95,10 +101,25 @@ func ParsePattern(s string) (Pattern, error) {
 		return Pattern{}, fmt.Errorf("invalid host %q", host)
 	}
 	if p.Kind == Subdomains && (host[0] == '[' || isIPv4(host)) {
-		return Pattern{}, errors.New("an IP address has no subdomains")
+		return Pattern{}, fmt.Errorf("an IP address has no subdomains; list each address, e.g. %q", scheme+"://"+host)
+	}
+	if host[0] == '[' {
+		a, err := netip.ParseAddr(host[1 : len(host)-1])
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return Pattern{}, fmt.Errorf("invalid IPv6 address %q", host)
+		}
+		if canon := "[" + a.String() + "]"; canon != host {
+			return Pattern{}, fmt.Errorf("browsers send IPv6 addresses in their shortest form; write %q", strings.Replace(s, host, canon, 1))
+		}
 	}
 	p.Host = host
 	return p, nil
+}
+
+// nonASCII explains that origins carry internationalised host names in
+// their punycode form.
+func nonASCII() error {
+	return errors.New("browsers send internationalised host names in their ASCII (punycode, xn--...) form; write that form")
 }
 
 func isIPv4(h string) bool {

@@ -51,9 +51,10 @@ func NewSet(patterns []Pattern) *Set {
 // Any reports whether the set contains "*".
 func (s *Set) Any() bool { return s.any }
 
-// Match reports whether the raw Origin header value v is allowed. v must be
-// byte-for-byte a canonical origin (or "null"); anything else is refused.
-// Match never allocates.
+// Match reports whether the raw Origin header value v is allowed. Unless the
+// set holds "*" (which allows any value, since the answer is then a static
+// "*"), v must be byte for byte a canonical origin or "null"; anything else
+// is refused. Match never allocates.
 func (s *Set) Match(v string) bool {
 	if s.any {
 		return true
