@@ -298,8 +298,8 @@ func (b *Browser) run(ctx context.Context, pageURL string, dirty bool, fn func(c
 	}
 
 	if !t.loaded {
-		if err := chromedp.Do(callCtx, chromedp.Navigate(pageURL)); err != nil {
-			return Trace{}, fmt.Errorf("e2e: open page %s: %w", pageURL, err)
+		if err := navigate(callCtx, pageURL); err != nil {
+			return Trace{}, err
 		}
 		t.loaded = true
 	}
@@ -312,6 +312,23 @@ func (b *Browser) run(ctx context.Context, pageURL string, dirty bool, fn func(c
 		t.rec.settle(callCtx)
 	}
 	return t.rec.end(), err
+}
+
+// navigate loads pageURL in the tab of ctx. A navigation that a previous
+// script started (a form submission) can still be in flight and abort this
+// one, so an aborted load is retried a few times.
+func navigate(ctx context.Context, pageURL string) error {
+	var err error
+	for range 3 {
+		err = chromedp.Do(ctx, chromedp.Navigate(pageURL))
+		if err == nil || !strings.Contains(err.Error(), "net::ERR_ABORTED") {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("e2e: open page %s: %w", pageURL, err)
+	}
+	return nil
 }
 
 // Eval runs the JavaScript expression js in the page pageURL and, if result

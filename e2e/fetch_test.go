@@ -13,7 +13,7 @@ import (
 // origins starts a page origin on app.example.test, which also serves
 // /same-origin, and an API origin on api.example.test whose paths
 // show the CORS outcomes a test needs.
-func origins(t *testing.T) (page *e2e.Server, api *e2e.Server, rec *e2e.Recorder) {
+func origins(t testing.TB) (page *e2e.Server, api *e2e.Server, rec *e2e.Recorder) {
 	t.Helper()
 	pageMux := http.NewServeMux()
 	pageMux.HandleFunc("/", e2e.ServePage)
@@ -42,6 +42,16 @@ func origins(t *testing.T) (page *e2e.Server, api *e2e.Server, rec *e2e.Recorder
 		}
 		io.WriteString(w, "updated")
 	})
+	apiMux.HandleFunc("/preflight/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", page.Origin)
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "PUT")
+			w.Header().Set("Access-Control-Allow-Headers", "X-Ok")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		io.WriteString(w, "updated")
+	})
 	rec = e2e.NewRecorder(apiMux)
 	api = e2e.NewServer("api.example.test", rec)
 	t.Cleanup(api.Close)
@@ -64,6 +74,7 @@ func TestFetch(t *testing.T) {
 		wantType      string
 		wantHeader    map[string]string
 		wantCorsError string
+		wantParameter string
 		wantConsole   string
 		wantPreflight bool
 		// wantServed counts the requests with these methods that reached
@@ -104,6 +115,25 @@ func TestFetch(t *testing.T) {
 			wantPreflight: true,
 			wantServed:    map[string]int{"OPTIONS": 1, "PUT": 0},
 		},
+		{
+			name:          "preflighted PUT allowed",
+			req:           e2e.FetchRequest{URL: "/preflight/allowed", Method: "PUT", Header: http.Header{"X-Ok": {"1"}}},
+			wantStatus:    200,
+			wantBody:      "updated",
+			wantType:      "cors",
+			wantPreflight: true,
+			wantServed:    map[string]int{"OPTIONS": 1, "PUT": 1},
+		},
+		{
+			name:          "preflighted PUT with a header the preflight does not allow",
+			req:           e2e.FetchRequest{URL: "/preflight/bad-header", Method: "PUT", Header: http.Header{"X-Bad": {"1"}}},
+			wantError:     "TypeError: Failed to fetch",
+			wantCorsError: "HeaderDisallowedByPreflightResponse",
+			wantParameter: "x-bad",
+			wantConsole:   "Request header field x-bad is not allowed by Access-Control-Allow-Headers in preflight response.",
+			wantPreflight: true,
+			wantServed:    map[string]int{"OPTIONS": 1, "PUT": 0},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,6 +165,9 @@ func TestFetch(t *testing.T) {
 			}
 			if res.CorsError != tt.wantCorsError {
 				t.Errorf("CorsError = %q, want %q", res.CorsError, tt.wantCorsError)
+			}
+			if res.CorsErrorParameter != tt.wantParameter {
+				t.Errorf("CorsErrorParameter = %q, want %q", res.CorsErrorParameter, tt.wantParameter)
 			}
 			msg, blocked := res.Blocked()
 			switch {

@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -50,6 +52,39 @@ func TestLaunchRefuses(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.wantInErr) {
 				t.Errorf("error %q does not contain %q", err, tt.wantInErr)
+			}
+		})
+	}
+}
+
+// LaunchTest's promise: without Chromium a test skips on a developer's
+// machine and fails in CI. The test runs itself in a child process with
+// Chromium hidden, since a skip or failure would end this test.
+func TestLaunchTestWithoutChromium(t *testing.T) {
+	if os.Getenv("E2E_LAUNCHTEST_CHILD") != "" {
+		e2e.LaunchTest(t, e2e.Options{})
+		t.Log("launched")
+		return
+	}
+	tests := []struct {
+		name     string
+		ci       string
+		wantFail bool
+		wantOut  string
+	}{
+		{"skips outside CI", "", false, "--- SKIP"},
+		{"fails in CI", "true", true, "--- FAIL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestLaunchTestWithoutChromium$", "-test.v")
+			cmd.Env = append(os.Environ(), "E2E_LAUNCHTEST_CHILD=1", "CHROMIUM=/nonexistent/chromium", "CI="+tt.ci)
+			out, err := cmd.CombinedOutput()
+			if failed := err != nil; failed != tt.wantFail {
+				t.Errorf("child failed = %v (%v), want %v", failed, err, tt.wantFail)
+			}
+			if !strings.Contains(string(out), tt.wantOut) || !strings.Contains(string(out), "install-test-deps.sh") {
+				t.Errorf("child output lacks %q and the install hint:\n%s", tt.wantOut, out)
 			}
 		})
 	}
