@@ -46,7 +46,10 @@ type Options struct {
 
 // A Browser is a headless Chromium process with a fresh profile. It is safe
 // for concurrent use: calls for different pages run in parallel in their own
-// tabs, and calls for the same page take turns in one tab.
+// tabs, and calls for the same page take turns in one tab. At most 8 tabs stay
+// open; opening another closes the least recently used. All tabs share one
+// profile, hence one HTTP cache, cookie jar and preflight cache: tests that
+// must not see each other's preflights use distinct URLs.
 type Browser struct {
 	dataDir       string
 	allocCancel   context.CancelFunc

@@ -13,6 +13,16 @@ import (
 func TestEval(t *testing.T) {
 	b := e2e.LaunchTest(t, e2e.Options{})
 	t.Run("form submission, then the page again", func(t *testing.T) { evalNavigation(t, b) })
+	t.Run("screenshot is a PNG", func(t *testing.T) {
+		page, _, _ := origins(t)
+		png, err := b.Screenshot(context.Background(), page.URL+"/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(png), "\x89PNG\r\n\x1a\n") {
+			t.Errorf("screenshot starts with %q, want the PNG signature", png[:min(8, len(png))])
+		}
+	})
 	page, api, _ := origins(t)
 
 	type xhr struct {
