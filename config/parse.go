@@ -363,7 +363,7 @@ func closest(s string, candidates []string) string {
 	best, bestDist := "", 0
 	for _, c := range sorted(slices.Clone(candidates)) {
 		dist := editDistance(strings.ToLower(s), strings.ToLower(c))
-		if dist <= max(1, min(3, len(c)/3)) && (best == "" || dist < bestDist) {
+		if dist <= max(1, min(3, len(c)/3)) && dist < min(len(s), len(c)) && (best == "" || dist < bestDist) {
 			best, bestDist = c, dist
 		}
 	}

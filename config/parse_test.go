@@ -3,6 +3,8 @@ package config_test
 import (
 	"encoding/json"
 	"errors"
+	"io/fs"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -443,5 +445,230 @@ listen: nowhere
 				}
 			}
 		})
+	}
+}
+
+func TestParseValues(t *testing.T) {
+	t.Setenv("CROSSGATE_TEST_ORIGIN", "https://app.example.com")
+	t.Setenv("CROSSGATE_TEST_MAX_AGE", "600")
+	t.Setenv("CROSSGATE_TEST_CREDENTIALS", "true")
+	t.Setenv("CROSSGATE_TEST_EMPTY", "")
+	const upstream = "upstreams: {a: {targets: [\"http://127.0.0.1:9001\"]}}\n"
+	tests := []struct {
+		name  string
+		yaml  string
+		check func(t *testing.T, c *config.Config)
+	}{
+		{
+			name: "defaults for what the file leaves out",
+			yaml: upstream + `policies: {p: {allow_origins: [https://app.example.com]}}
+routes: [{id: r, path: /, upstream: a}]
+`,
+			check: func(t *testing.T, c *config.Config) {
+				expect(t, "listen", c.Listen, "127.0.0.1:8080")
+				expect(t, "mode", c.Policies["p"].Mode, config.ModeGateway)
+				expect(t, "preflight_status", c.Policies["p"].PreflightStatus, 204)
+				expect(t, "timeout", c.Upstreams["a"].Timeout, 30*time.Second)
+				expect(t, "tls", c.TLS, (*config.TLS)(nil))
+				expect(t, "admin", c.Admin, (*config.Admin)(nil))
+				name, p := c.RoutePolicy(c.Routes[0])
+				expect(t, "route policy", p, (*config.Policy)(nil))
+				expect(t, "route policy name", name, "")
+			},
+		},
+		{
+			name: "environment substitution",
+			yaml: upstream + `policies:
+  p:
+    allow_origins: ["${CROSSGATE_TEST_ORIGIN}", "https://${CROSSGATE_TEST_UNSET:-fallback.example.com}", "https://${CROSSGATE_TEST_EMPTY:-empty.example.com}"]
+    allow_origin_regex: ['https://x\.example\.com$', "https://cost-$$5\\.example\\.com"]
+    max_age: ${CROSSGATE_TEST_MAX_AGE}
+    allow_credentials: "${CROSSGATE_TEST_CREDENTIALS}"
+routes: [{id: "${CROSSGATE_TEST_EMPTY}r", path: /, upstream: a}]
+`,
+			check: func(t *testing.T, c *config.Config) {
+				p := c.Policies["p"]
+				expect(t, "allow_origins", p.AllowOrigins, []string{"https://app.example.com", "https://fallback.example.com", "https://empty.example.com"})
+				expect(t, "allow_origin_regex", p.AllowOriginRegex, []string{`https://x\.example\.com$`, `https://cost-$5\.example\.com`})
+				expect(t, "max_age", p.MaxAge, 600)
+				expect(t, "allow_credentials", p.AllowCredentials, true)
+				expect(t, "route id", c.Routes[0].ID, "r")
+			},
+		},
+		{
+			name: "an empty variable in a plain scalar leaves the key unset",
+			yaml: upstream + `listen: ${CROSSGATE_TEST_EMPTY}
+routes: [{id: r, path: /, upstream: a}]
+`,
+			check: func(t *testing.T, c *config.Config) {
+				expect(t, "listen", c.Listen, "127.0.0.1:8080")
+			},
+		},
+		{
+			name: "named, inline, off and default policies",
+			yaml: upstream + `policies:
+  web: {allow_origins: [https://app.example.com]}
+  legacy: {mode: upstream}
+routes:
+  - {id: named, path: /named, upstream: a, cors: web}
+  - {id: inline, path: /inline, upstream: a, cors: {allow_origins: [https://other.example.com], mode: shadow}}
+  - {id: off, path: /off, upstream: a, cors: off}
+  - {id: default, path: /default, upstream: a}
+  - {id: upstream-owned, path: /legacy, upstream: a, cors: legacy}
+defaults:
+  cors: web
+`,
+			check: func(t *testing.T, c *config.Config) {
+				want := []struct {
+					name   string
+					policy *config.Policy
+				}{
+					{"web", c.Policies["web"]},
+					{"", &config.Policy{AllowOrigins: []string{"https://other.example.com"}, Mode: config.ModeShadow, PreflightStatus: 204}},
+					{"", nil},
+					{"web", c.Policies["web"]},
+					{"legacy", &config.Policy{Mode: config.ModeUpstream, PreflightStatus: 204}},
+				}
+				expect(t, "route off", c.Routes[2].CORS, &config.PolicyRef{Off: true})
+				for i, w := range want {
+					name, p := c.RoutePolicy(c.Routes[i])
+					expect(t, c.Routes[i].ID+" policy name", name, w.name)
+					expect(t, c.Routes[i].ID+" policy", p, w.policy)
+				}
+			},
+		},
+		{
+			name: "defaults.cors off",
+			yaml: upstream + `policies: {web: {allow_origins: [https://app.example.com]}}
+routes: [{id: r, path: /, upstream: a}]
+defaults: {cors: off}
+`,
+			check: func(t *testing.T, c *config.Config) {
+				_, p := c.RoutePolicy(c.Routes[0])
+				expect(t, "policy", p, (*config.Policy)(nil))
+			},
+		},
+		{
+			name: "merge keys share settings between policies",
+			yaml: upstream + `policies:
+  base: &base
+    allow_origins: [https://app.example.com]
+    allow_methods: [GET, PUT]
+  strict:
+    <<: *base
+    allow_methods: [GET]
+routes: [{id: r, path: /, upstream: a, cors: strict}]
+`,
+			check: func(t *testing.T, c *config.Config) {
+				p := c.Policies["strict"]
+				expect(t, "allow_origins", p.AllowOrigins, []string{"https://app.example.com"})
+				expect(t, "allow_methods", p.AllowMethods, []string{"GET"})
+			},
+		},
+		{
+			name: "csrf token mode defaults its lifetime",
+			yaml: upstream + `routes:
+  - id: r
+    path_prefix: /
+    upstream: a
+    csrf: {mode: both, exempt_paths: [/hooks/], secret: 0123456789abcdef0123456789abcdef}
+`,
+			check: func(t *testing.T, c *config.Config) {
+				expect(t, "csrf", c.Routes[0].CSRF, &config.CSRF{
+					Mode:        config.CSRFBoth,
+					ExemptPaths: []string{"/hooks/"},
+					Secret:      "0123456789abcdef0123456789abcdef",
+					TokenTTL:    config.DefaultTokenTTL,
+				})
+			},
+		},
+		{
+			name: "admin keys and tls",
+			yaml: upstream + `listen: "[::1]:8443"
+tls: {cert_file: /etc/crossgate/cert.pem, key_file: /etc/crossgate/key.pem}
+admin:
+  listen: 0.0.0.0:9180
+  keys:
+    - {name: ops, key: 0123456789abcdef, role: admin}
+    - {name: dash, key: fedcba9876543210, role: viewer}
+routes: [{id: r, path: /, upstream: a}]
+`,
+			check: func(t *testing.T, c *config.Config) {
+				expect(t, "listen", c.Listen, "[::1]:8443")
+				expect(t, "admin keys", c.Admin.Keys, []*config.AdminKey{
+					{Name: "ops", Key: "0123456789abcdef", Role: config.RoleAdmin},
+					{Name: "dash", Key: "fedcba9876543210", Role: config.RoleViewer},
+				})
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.Parse("f.yaml", []byte(tc.yaml))
+			if err != nil {
+				t.Fatalf("Parse:\n%v", err)
+			}
+			tc.check(t, c)
+		})
+	}
+}
+
+func expect(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s = %s, want %s", what, dump(got), dump(want))
+	}
+}
+
+func TestDefault(t *testing.T) {
+	c, err := config.Parse("default.yaml", config.Default())
+	if err != nil {
+		t.Fatalf("the embedded default config is invalid:\n%v", err)
+	}
+	if len(c.Policies) != 1 || len(c.Upstreams) != 1 || len(c.Routes) != 1 {
+		t.Errorf("default config has %d policies, %d upstreams, %d routes; want one of each", len(c.Policies), len(c.Upstreams), len(c.Routes))
+	}
+	u := c.Upstreams[c.Routes[0].Upstream]
+	if u == nil || !reflect.DeepEqual(u.Targets, []string{"http://127.0.0.1:9001"}) {
+		t.Errorf("default upstream = %s, want one target http://127.0.0.1:9001", dump(u))
+	}
+	if _, p := c.RoutePolicy(c.Routes[0]); p == nil {
+		t.Error("default route has no CORS policy")
+	}
+	b := config.Default()
+	b[0] = '!'
+	if config.Default()[0] == '!' {
+		t.Error("Default returns the embedded bytes themselves; a caller can change them")
+	}
+}
+
+func TestValidateBuiltInCode(t *testing.T) {
+	c := &config.Config{
+		Listen:    "127.0.0.1:8080",
+		Upstreams: map[string]*config.Upstream{"a": {Targets: []string{"http://127.0.0.1:9001"}, Timeout: time.Second}},
+		Routes:    []*config.Route{{ID: "r", Path: "/", Upstream: "b"}},
+	}
+	err := c.Validate()
+	want := `routes[0].upstream: route "r": upstream "b" is not defined`
+	if err == nil || err.Error() != want {
+		t.Errorf("Validate() = %v, want %s", err, want)
+	}
+	c.Routes[0].Upstream = "a"
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate() = %v, want nil", err)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	if _, err := config.Load(t.TempDir() + "/missing.yaml"); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load(missing) = %v, want an error wrapping fs.ErrNotExist", err)
+	}
+	path := t.TempDir() + "/crossgate.yaml"
+	if err := os.WriteFile(path, []byte("listen: nowhere\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := config.Load(path)
+	if want := path + `:1:9: listen: "nowhere" is not host:port; write e.g. 127.0.0.1:8080, or :8080 for every interface`; err == nil || err.Error() != want {
+		t.Errorf("Load(invalid) = %v, want %s", err, want)
 	}
 }
