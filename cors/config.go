@@ -124,10 +124,13 @@ func ConfigErrors(err error) []*ConfigError {
 			out = append(out, ce)
 			return
 		}
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
 				walk(e)
 			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
 		}
 	}
 	walk(err)
@@ -214,8 +217,11 @@ func compile(c Config) (*compiled, error) {
 			continue
 		}
 		re := regexp.MustCompile(`^(?:` + s + `)$`)
-		if prefix, _ := re.LiteralPrefix(); strings.HasPrefix(prefix, "http:") && c.AllowCredentials && !c.DangerouslyAllowInsecureOrigins {
-			add("AllowOriginRegex", i, s, "matches http:// origins, which with AllowCredentials lets anyone on their network path read credentialed responses; use https, or set DangerouslyAllowInsecureOrigins")
+		// With credentials, a regex must visibly stay on https: one that
+		// starts with anything else ("https?://", ".*", "(a|b)") may admit
+		// http origins or any origin at all, and the mistake would be silent.
+		if prefix, _ := re.LiteralPrefix(); c.AllowCredentials && !c.DangerouslyAllowInsecureOrigins && !strings.HasPrefix(prefix, "^(?:https://") && !strings.HasPrefix(prefix, "https://") {
+			add("AllowOriginRegex", i, s, `with AllowCredentials a regex must start with a literal "https://" (e.g. "https://(app|admin)\.example\.com"), so that it cannot match http:// origins or any origin; for local development use "http://localhost:*" in AllowOrigins, or set DangerouslyAllowInsecureOrigins`)
 		}
 		cc.regexes = append(cc.regexes, re)
 	}

@@ -143,6 +143,10 @@ func TestNewRefusesInvalidConfigs(t *testing.T) {
 			[]string{"AllowOrigins[0] http://*.example.com"}},
 		{"http regex with credentials", cors.Config{AllowOriginRegex: []string{`http://pr-[0-9]+\.example\.com`}, AllowCredentials: true},
 			[]string{"AllowOriginRegex[0] http://pr-[0-9]+\\.example\\.com"}},
+		{"http-or-https regex with credentials", cors.Config{AllowOriginRegex: []string{`https?://app\.example\.com`}, AllowCredentials: true},
+			[]string{"AllowOriginRegex[0] https?://app\\.example\\.com"}},
+		{"match-anything regex with credentials", cors.Config{AllowOriginRegex: []string{`.*`}, AllowCredentials: true},
+			[]string{"AllowOriginRegex[0] .*"}},
 		{"http with credentials, suffix allowance does not cover it", cors.Config{
 			AllowOrigins: []string{"http://app.example.com"}, AllowCredentials: true, DangerouslyAllowPublicSuffixWildcards: true,
 		}, []string{"AllowOrigins[0] http://app.example.com"}},
@@ -291,5 +295,9 @@ func TestConfigErrorsOfOtherErrors(t *testing.T) {
 	want := []string{"AllowOrigins[0] https://*.com", "AllowOrigins[-1] ", "AllowMethods[0] TRACE"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ConfigErrors of joined errors = %q, want %q", got, want)
+	}
+	// A loader that wraps the error with its context keeps the details.
+	if got := cors.ConfigErrors(fmt.Errorf("policy web: %w", errB)); len(got) != 2 {
+		t.Errorf("ConfigErrors of a wrapped error = %v, want 2 errors", got)
 	}
 }

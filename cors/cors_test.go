@@ -131,6 +131,8 @@ func TestOriginMatching(t *testing.T) {
 	regex := cors.Config{AllowOriginRegex: []string{`https://app\.example\.com`}}
 	regexAlt := cors.Config{AllowOriginRegex: []string{`https://a\.example\.com|https://b\.example\.com`}}
 	regexPR := cors.Config{AllowOriginRegex: []string{`https://pr-[0-9]+\.preview\.example\.com`}}
+	regexAnyCredentialed := cors.Config{AllowOriginRegex: []string{`https://[a-z]+`}, AllowCredentials: true}
+	regexAny := cors.Config{AllowOriginRegex: []string{`.*`}}
 
 	cases := []struct {
 		name   string
@@ -138,6 +140,10 @@ func TestOriginMatching(t *testing.T) {
 		origin string
 		allow  bool
 	}{
+		{"regex/null never matches a regex", regexAny, "null", false},
+		{"regex/non-canonical origin never matches a regex", regexAny, "https://APP.example.com", false},
+		{"regex/credentialed regex matches a canonical origin", regexAnyCredentialed, "https://app", true},
+		{"regex/credentialed regex never matches null", regexAnyCredentialed, "null", false},
 		{"exact/same", exact, "https://app.example.com", true},
 		{"exact/other host", exact, "https://api.example.com", false},
 		{"exact/other scheme", exact, "http://app.example.com", false},
@@ -826,6 +832,15 @@ func TestVary(t *testing.T) {
 		{"other name containing Origin", []string{"X-Origin"}, []string{"X-Origin", "Origin"}},
 	}
 	p := mustNew(t, single)
+	t.Run("existing/preflight adds the names Vary lacks", func(t *testing.T) {
+		h := http.Header{"Vary": {"Origin"}}
+		d := p.Decide(newRequest("OPTIONS", "Origin: https://app.example.com", "Access-Control-Request-Method: PUT"))
+		d.Apply(h)
+		want := []string{"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}
+		if got := h["Vary"]; !reflect.DeepEqual(got, want) {
+			t.Errorf("Vary = %q, want %q", got, want)
+		}
+	})
 	for _, tc := range existing {
 		t.Run("existing/"+tc.name, func(t *testing.T) {
 			h := http.Header{"Vary": append([]string(nil), tc.vary...)}

@@ -2,8 +2,11 @@ package cors
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/crossgate/crossgate/cors/internal/headerlist"
+	"github.com/crossgate/crossgate/cors/internal/origin"
 )
 
 // Kind classifies a request from the point of view of CORS.
@@ -282,7 +285,12 @@ func (c *compiled) matchOrigin(origins []string) (string, bool) {
 	if c.origins.Match(o) {
 		return o, true
 	}
-	if len(o) > maxOriginLength {
+	// Regexes see only canonical origins: never "null" (allowed only when
+	// listed), nothing longer than an origin can be.
+	if len(c.regexes) == 0 {
+		return o, false
+	}
+	if _, ok := origin.Parse(o); !ok {
 		return o, false
 	}
 	for _, re := range c.regexes {
@@ -306,9 +314,10 @@ func (c *compiled) allowsMethod(m string) bool {
 }
 
 // Apply writes the decision's headers into h. Existing Vary values are kept
-// and Origin is added to them; every other header the decision carries
-// replaces what h had. Each value slice written is fresh: nothing in h is
-// shared with another request, so a handler may change h freely.
+// and the names the decision depends on are added to them; every other
+// header the decision carries replaces what h had. Each value slice written
+// is fresh: nothing in h is shared with another request, so a handler may
+// change h freely.
 func (d *Decision) Apply(h http.Header) {
 	need := 0
 	for i := range d.n {
@@ -318,11 +327,13 @@ func (d *Decision) Apply(h http.Header) {
 			need++
 		}
 	}
-	var old []string
-	addVary := d.vary != "" && !varyHas(h[headerVary], d.vary)
-	if addVary {
-		old = h[headerVary]
-		need += len(old) + 1
+	old := h[headerVary]
+	missing := 0 // Vary names to add
+	if d.vary != "" {
+		missing = varyMissing(old, d.vary, nil)
+		if missing > 0 {
+			need += len(old) + missing
+		}
 	}
 	buf := d.slabs.take(need)
 	for i := range d.n {
@@ -337,11 +348,10 @@ func (d *Decision) Apply(h http.Header) {
 		}
 		h[f.name] = s
 	}
-	if addVary {
-		n := len(old) + 1
-		s := buf[:n:n]
+	if missing > 0 {
+		s := buf[: len(old)+missing : len(old)+missing]
 		copy(s, old)
-		s[len(old)] = d.vary
+		varyMissing(old, d.vary, s[len(old):])
 		h[headerVary] = s
 	}
 }
@@ -354,25 +364,48 @@ func (d *Decision) Header() http.Header {
 	return h
 }
 
-// varyHas reports whether the Vary lines already name the first element of
-// v, or are "*".
-func varyHas(lines []string, v string) bool {
-	first := v
-	for i := 0; i < len(v); i++ {
-		if v[i] == ',' {
-			first = v[:i]
-			break
-		}
-	}
+// varyMissing counts the Vary lines to add for the comma-separated names v:
+// none when the Vary lines already name them all or are "*"; v as one line
+// when they name none of them; else one line per missing name. It stores
+// the lines in out when out is not nil. The lines are substrings of v, so
+// storing them allocates nothing.
+func varyMissing(lines []string, v string, out []string) int {
 	for _, l := range lines {
-		if l == v {
-			return true
-		}
-		if listHasFold(l, first) || listHasFold(l, "*") {
-			return true
+		if listHasFold(l, "*") {
+			return 0
 		}
 	}
-	return false
+	missing := varyNames(lines, v, nil)
+	if missing == strings.Count(v, ",")+1 {
+		if out != nil {
+			out[0] = v
+		}
+		return 1
+	}
+	return varyNames(lines, v, out)
+}
+
+// varyNames counts, and stores in out when not nil, the names of v that the
+// Vary lines do not name.
+func varyNames(lines []string, v string, out []string) int {
+	n := 0
+	for rest := v; rest != ""; {
+		name := rest
+		if i := strings.IndexByte(rest, ','); i >= 0 {
+			name, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		name = trimOWS(name)
+		if slices.ContainsFunc(lines, func(l string) bool { return listHasFold(l, name) }) {
+			continue
+		}
+		if out != nil {
+			out[n] = name
+		}
+		n++
+	}
+	return n
 }
 
 // listHasFold reports whether the comma-separated list l holds name, in any
