@@ -100,7 +100,8 @@ func TestTLSServers(t *testing.T) {
 func TestManyPages(t *testing.T) {
 	b := e2e.LaunchTest(t, e2e.Options{})
 	var pages []*e2e.Server
-	for range 10 {
+	// One more page than the browser keeps tabs for.
+	for range 9 {
 		mux := http.NewServeMux()
 		mux.HandleFunc("/", e2e.ServePage)
 		mux.HandleFunc("/data", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
