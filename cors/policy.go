@@ -7,10 +7,6 @@ import (
 	"github.com/crossgate/crossgate/cors/internal/origin"
 )
 
-// maxOriginLength bounds the Origin values that are tried against regular
-// expressions; no serialized origin is longer.
-const maxOriginLength = origin.MaxLength
-
 // Policy is a compiled CORS policy. It is safe for concurrent use, and
 // Reconfigure replaces it atomically: each request sees either the old or
 // the new policy, never a mix.

@@ -89,7 +89,7 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 			}
 			rt.csrf = h
 		}
-		rt.proxy = newProxy(rt, g.modifyResponse(rt), g.proxyError(rt))
+		rt.proxy = newProxy(rt, g.metrics, g.modifyResponse(rt), g.proxyError(rt))
 		routes = append(routes, rt)
 	}
 	s.router = newRouter(routes)

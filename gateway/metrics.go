@@ -7,6 +7,7 @@ import (
 
 	"github.com/crossgate/crossgate/cors"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // maxRefusedOrigins bounds the distinct origin label values of
@@ -76,7 +77,7 @@ func NewMetrics() *Metrics {
 	}
 	m.Registry.MustRegister(m.requests, m.upstream, m.decisions, m.refused, m.reloads,
 		m.disagreements, m.preflightHits, m.csrf,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

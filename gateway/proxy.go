@@ -52,7 +52,7 @@ func (u *upstream) pick() *url.URL {
 // hop-by-hop headers, streams bodies and tunnels WebSocket upgrades; the
 // route adds target selection, prefix stripping, X-Forwarded-* and the CORS
 // handling of responses.
-func newProxy(rt *route, modify func(*http.Response) error, onError func(http.ResponseWriter, *http.Request, error)) *httputil.ReverseProxy {
+func newProxy(rt *route, metrics *Metrics, modify func(*http.Response) error, onError func(http.ResponseWriter, *http.Request, error)) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			target := rt.upstream.pick()
@@ -68,7 +68,7 @@ func newProxy(rt *route, modify func(*http.Response) error, onError func(http.Re
 			pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 			pr.SetXForwarded()
 		},
-		Transport:      rt.upstream.transport,
+		Transport:      timedTransport{base: rt.upstream.transport, route: rt.id, metrics: metrics},
 		ModifyResponse: modify,
 		ErrorHandler:   onError,
 		ErrorLog:       nil,
@@ -91,4 +91,19 @@ func upstreamStatus(err error) int {
 		return http.StatusGatewayTimeout
 	}
 	return http.StatusBadGateway
+}
+
+// timedTransport measures each upstream exchange up to its response
+// headers, for the route's latency histogram.
+type timedTransport struct {
+	base    http.RoundTripper
+	route   string
+	metrics *Metrics
+}
+
+func (t timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.base.RoundTrip(r)
+	t.metrics.upstreamLatency(t.route, time.Since(start))
+	return resp, err
 }
