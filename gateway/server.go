@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crossgate/crossgate/admin"
 	"github.com/crossgate/crossgate/config"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // DrainTimeout bounds how long a stopping server waits for requests in
@@ -148,17 +148,8 @@ func (s *Server) reload(ctx context.Context, log *slog.Logger, first *config.Con
 func (s *Server) Gateway() *Gateway { return s.gw }
 
 func (s *Server) adminHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gw.metrics.Registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("ok\n"))
+	return admin.Handler(admin.Options{
+		Metrics: s.gw.metrics.Registry,
+		Ready:   func() bool { return !s.draining.Load() },
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if s.draining.Load() {
-			http.Error(w, "draining", http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ready\n"))
-	})
-	return mux
 }
