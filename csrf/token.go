@@ -1,0 +1,165 @@
+package csrf
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"hash"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// A token is the unpadded base64url encoding (RFC 4648 §5) of 57 bytes:
+//
+//	version (1 byte, 1) | session id (16 random bytes) | expiry (8 bytes,
+//	big-endian Unix seconds) | HMAC-SHA256 of the first 25 bytes (32 bytes)
+//
+// that is 76 characters, all of them valid in a cookie and a header without
+// quoting. Because 57 is a multiple of 3 the encoding has no padding bits,
+// so every token has exactly one spelling.
+const (
+	tokenVersion   = 1
+	sessionIDLen   = 16
+	payloadLen     = 1 + sessionIDLen + 8
+	rawTokenLen    = payloadLen + sha256.Size
+	encodedToken   = rawTokenLen / 3 * 4
+	expiryOffset   = 1 + sessionIDLen
+	minSecretBytes = 32
+)
+
+type rawToken [rawTokenLen]byte
+
+// decode parses an encoded token into t. It refuses any string that is not
+// exactly 76 base64url characters, and never allocates.
+func (t *rawToken) decode(s string) bool {
+	if len(s) != encodedToken {
+		return false
+	}
+	for i, j := 0, 0; i < len(s); i, j = i+4, j+3 {
+		a, okA := base64URLValue(s[i])
+		b, okB := base64URLValue(s[i+1])
+		c, okC := base64URLValue(s[i+2])
+		d, okD := base64URLValue(s[i+3])
+		if !okA || !okB || !okC || !okD {
+			return false
+		}
+		t[j] = a<<2 | b>>4
+		t[j+1] = b<<4 | c>>2
+		t[j+2] = c<<6 | d
+	}
+	return t[0] == tokenVersion
+}
+
+func base64URLValue(c byte) (byte, bool) {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return c - 'A', true
+	case 'a' <= c && c <= 'z':
+		return c - 'a' + 26, true
+	case '0' <= c && c <= '9':
+		return c - '0' + 52, true
+	case c == '-':
+		return 62, true
+	case c == '_':
+		return 63, true
+	}
+	return 0, false
+}
+
+func (t *rawToken) encode() string {
+	return base64.RawURLEncoding.EncodeToString(t[:])
+}
+
+func (t *rawToken) expiry() int64 {
+	return int64(binary.BigEndian.Uint64(t[expiryOffset:payloadLen]))
+}
+
+// keyring signs tokens with its first key and verifies them with any, so
+// that a secret can be rotated without refusing the tokens already issued.
+type keyring []*key
+
+// key computes the HMAC of one secret. An HMAC's state cannot be shared
+// between goroutines, and building one per request would allocate, so each
+// key keeps a pool of them.
+type key struct {
+	pool sync.Pool // of *macState
+}
+
+// macState holds its input and output buffers beside the hash, so that the
+// hash's interface methods never see a slice of the caller's stack.
+type macState struct {
+	h       hash.Hash
+	payload [payloadLen]byte
+	sum     [sha256.Size]byte
+}
+
+func newKey(secret []byte) *key {
+	secret = append([]byte(nil), secret...)
+	k := &key{}
+	k.pool.New = func() any { return &macState{h: hmac.New(sha256.New, secret)} }
+	return k
+}
+
+// mac writes the HMAC of t's payload into out.
+func (k *key) mac(t *rawToken, out *[sha256.Size]byte) {
+	st := k.pool.Get().(*macState)
+	st.h.Reset()
+	copy(st.payload[:], t[:payloadLen])
+	st.h.Write(st.payload[:])
+	st.h.Sum(st.sum[:0])
+	*out = st.sum
+	k.pool.Put(st)
+}
+
+// issue returns a new token for a fresh random session, valid until
+// now+ttl.
+func (ks keyring) issue(now time.Time, ttl time.Duration) string {
+	var t rawToken
+	t[0] = tokenVersion
+	rand.Read(t[1:expiryOffset])
+	binary.BigEndian.PutUint64(t[expiryOffset:payloadLen], uint64(now.Add(ttl).Unix()))
+	var sum [sha256.Size]byte
+	ks[0].mac(&t, &sum)
+	copy(t[payloadLen:], sum[:])
+	return t.encode()
+}
+
+// verify reports whether t is signed by one of the keys and, if so, whether
+// it has expired at now. The signature is checked first, so that nothing
+// about a forged token's expiry is revealed.
+func (ks keyring) verify(t *rawToken, now time.Time) Reason {
+	var sum [sha256.Size]byte
+	for _, k := range ks {
+		k.mac(t, &sum)
+		if hmac.Equal(sum[:], t[payloadLen:]) {
+			if now.Unix() >= t.expiry() {
+				return ReasonTokenExpired
+			}
+			return 0
+		}
+	}
+	return ReasonTokenInvalid
+}
+
+// cookieValue returns the value of the first cookie called name in the
+// request's Cookie headers, without the allocations of http.Request.Cookie.
+func cookieValue(h http.Header, name string) (string, bool) {
+	for _, line := range h["Cookie"] {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			n, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if ok && n == name {
+				if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+					v = v[1 : len(v)-1]
+				}
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
