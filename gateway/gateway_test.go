@@ -615,48 +615,6 @@ func consistent(h http.Header, method string) bool {
 	return (expose == "X-A" && credentials == "") || (expose == "X-B" && credentials == "true")
 }
 
-func TestTLSAndHTTP2(t *testing.T) {
-	up := newUpstream(t, nil)
-	cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
-policies:
-  web: {allow_origins: [https://app.example.com]}
-upstreams:
-  u: {targets: [%s]}
-routes:
-  - {id: r, path_prefix: /, upstream: u, cors: web}
-`, up.URL)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := gateway.New(cfg, gateway.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(g)
-	srv.EnableHTTP2 = true
-	srv.StartTLS()
-	defer srv.Close()
-	client := srv.Client()
-	client.Transport.(*http.Transport).TLSClientConfig.NextProtos = []string{"h2"}
-	client.Transport.(*http.Transport).ForceAttemptHTTP2 = true
-	req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
-	req.Header.Set("Origin", "https://app.example.com")
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.ProtoMajor != 2 {
-		t.Errorf("proto = %s, want HTTP/2", resp.Proto)
-	}
-	if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
-		t.Errorf("ACAO = %q", resp.Header.Get("Access-Control-Allow-Origin"))
-	}
-	if r := up.last(); r == nil || r.Header.Get("X-Forwarded-Proto") != "https" {
-		t.Errorf("X-Forwarded-Proto not https")
-	}
-}
-
 // metricValue returns the value of the counter name with the given label
 // pairs, or 0 when it has no such series.
 func metricValue(t *testing.T, g *gateway.Gateway, name string, labels ...string) float64 {

@@ -3,8 +3,16 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -158,4 +166,131 @@ func get(t *testing.T, url string) string {
 	var b bytes.Buffer
 	b.ReadFrom(resp.Body)
 	return b.String()
+}
+
+// startServer runs a Server on the config text and returns its addresses
+// and a function that stops it and returns Run's error.
+func startServer(t *testing.T, configText string) (gw, adminAddr net.Addr, stop func() error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "crossgate.yaml")
+	if err := os.WriteFile(path, []byte(configText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan [2]net.Addr, 1)
+	srv := &gateway.Server{Store: &config.FileStore{Path: path}, Ready: func(g, a net.Addr) { ready <- [2]net.Addr{g, a} }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	select {
+	case a := <-ready:
+		return a[0], a[1], func() error {
+			cancel()
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(10 * time.Second):
+				return fmt.Errorf("server did not stop")
+			}
+		}
+	case err := <-done:
+		cancel()
+		t.Fatalf("Run: %v", err)
+	case <-time.After(5 * time.Second):
+		cancel()
+		t.Fatal("server did not start")
+	}
+	return nil, nil, nil
+}
+
+func TestServerDrainsInFlightRequests(t *testing.T) {
+	started := make(chan struct{})
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		fmt.Fprint(w, "finished")
+	})
+	gwAddr, _, stop := startServer(t, fmt.Sprintf("listen: 127.0.0.1:0\nupstreams: {u: {targets: [%s]}}\nroutes: [{id: r, path_prefix: /, upstream: u}]\n", up.URL))
+	result := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + gwAddr.String() + "/slow")
+		if err != nil {
+			result <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		result <- b.String()
+	}()
+	<-started
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := <-result; got != "finished" {
+		t.Errorf("in-flight request got %q, want it to finish", got)
+	}
+	if _, err := http.Get("http://" + gwAddr.String() + "/after"); err == nil {
+		t.Error("the stopped server still accepts requests")
+	}
+}
+
+func TestServerTLSAndHTTP2(t *testing.T) {
+	up := newUpstream(t, nil)
+	dir := t.TempDir()
+	certFile, keyFile := writeTestCert(t, dir)
+	gwAddr, _, stop := startServer(t, fmt.Sprintf(`listen: 127.0.0.1:0
+tls: {cert_file: %s, key_file: %s}
+policies: {web: {allow_origins: [https://app.example.com]}}
+upstreams: {u: {targets: [%s]}}
+routes: [{id: r, path_prefix: /, upstream: u, cors: web}]
+`, certFile, keyFile, up.URL))
+	defer stop()
+	client := &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
+		ForceAttemptHTTP2: true,
+	}}
+	req, _ := http.NewRequest("GET", "https://"+gwAddr.String()+"/x", nil)
+	req.Header.Set("Origin", "https://app.example.com")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Errorf("proto = %s, want HTTP/2", resp.Proto)
+	}
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "https://app.example.com" {
+		t.Errorf("ACAO = %q", got)
+	}
+	if r := up.last(); r == nil || r.Header.Get("X-Forwarded-Proto") != "https" {
+		t.Error("the upstream did not see X-Forwarded-Proto: https")
+	}
+}
+
+// writeTestCert writes a self-signed certificate for 127.0.0.1.
+func writeTestCert(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+	return certFile, keyFile
 }
