@@ -1,0 +1,5 @@
+-- A browser's preflight for a credentialed PUT with a JSON body.
+wrk.method = "OPTIONS"
+wrk.headers["Origin"] = "https://app.example.com"
+wrk.headers["Access-Control-Request-Method"] = "PUT"
+wrk.headers["Access-Control-Request-Headers"] = "authorization,content-type"
