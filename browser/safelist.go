@@ -41,20 +41,21 @@ func isSafelistedMethod(m string) bool {
 // UnsafeHeaderNames returns the Fetch standard's "CORS-unsafe request-header
 // names" of h: the names of headers that are not CORS-safelisted, and all
 // safelisted ones too when their values sum to more than 1,024 bytes;
-// lower-cased, de-duplicated and sorted. Several values of one name are
-// judged as one value joined with ", ", as they are sent.
+// lower-cased, de-duplicated and sorted. Each value of h is judged as one
+// entry of the Fetch standard's header list, as Headers.append makes them.
 func UnsafeHeaderNames(h http.Header) []string {
 	var unsafe, safe []string
 	total := 0
 	for name, values := range h {
 		lower := strings.ToLower(name)
-		value := strings.Join(values, ", ")
-		if IsSafelistedHeader(name, value) {
-			safe = append(safe, lower)
-			total += len(value)
-			continue
+		for _, value := range values {
+			if IsSafelistedHeader(name, value) {
+				safe = append(safe, lower)
+				total += len(value)
+				continue
+			}
+			unsafe = append(unsafe, lower)
 		}
-		unsafe = append(unsafe, lower)
 	}
 	if total > maxSafelistedTotal {
 		unsafe = append(unsafe, safe...)
