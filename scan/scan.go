@@ -1,0 +1,217 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// Severities of findings.
+const (
+	High   = "high"
+	Medium = "medium"
+	Low    = "low"
+)
+
+// Finding is one misconfiguration: the probe the endpoint trusted and what
+// its response said.
+type Finding struct {
+	Class    string `json:"class"`
+	Severity string `json:"severity"`
+	Origin   string `json:"origin"`
+	Evidence string `json:"evidence"`
+}
+
+// Report is the outcome of a scan.
+type Report struct {
+	URL      string    `json:"url"`
+	Findings []Finding `json:"findings"`
+}
+
+// Options configure Scan.
+type Options struct {
+	// Client sends the probes; http.DefaultClient when nil. Redirects are
+	// not followed: the endpoint's own answer is what is judged.
+	Client *http.Client
+	// Concurrency is how many probes are in flight at once; 4 when zero.
+	Concurrency int
+}
+
+// Scan sends every probe to target as a GET with that Origin and reports the
+// probes the endpoint trusts, plus wildcard-with-credentials, invalid
+// Access-Control-Allow-Origin values and missing Vary: Origin. An error means
+// the endpoint could not be scanned at all.
+func Scan(ctx context.Context, target string, o Options) (*Report, error) {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("scan: %q is not an http or https URL", target)
+	}
+	client := http.DefaultClient
+	if o.Client != nil {
+		c := *o.Client
+		client = &c
+	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	n := o.Concurrency
+	if n <= 0 {
+		n = 4
+	}
+
+	// The site's own origin first: if the endpoint cannot be reached, there
+	// is nothing to scan.
+	self := u.Scheme + "://" + u.Host
+	base, err := probe(ctx, client, target, self)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+
+	probes := Probes(u)
+	answers := make([]answer, len(probes))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, n)
+	for i, p := range probes {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			a, err := probe(ctx, client, target, p.Origin)
+			if err != nil {
+				a.err = err
+			}
+			answers[i] = a
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+
+	r := &Report{URL: target, Findings: []Finding{}}
+	seen := map[string]bool{}
+	addOnce := func(f Finding) {
+		key := f.Class + "\x00" + f.Origin
+		if !seen[key] {
+			seen[key] = true
+			r.Findings = append(r.Findings, f)
+		}
+	}
+	judgeCommon(base, self, addOnce)
+	for i, p := range probes {
+		a := answers[i]
+		if a.err != nil {
+			continue
+		}
+		judgeCommon(a, p.Origin, addOnce)
+		if len(a.acao) == 1 && a.acao[0] == p.Origin {
+			addOnce(Finding{Class: p.Class, Severity: severity(p.Class, a.credentials), Origin: p.Origin, Evidence: a.evidence()})
+		}
+	}
+	return r, nil
+}
+
+// answer is what one probe's response said about CORS.
+type answer struct {
+	status      int
+	acao        []string
+	credentials bool
+	acac        string
+	vary        []string
+	err         error
+}
+
+func (a answer) evidence() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP %d; Access-Control-Allow-Origin: %s", a.status, strings.Join(a.acao, ", "))
+	if a.acac != "" {
+		fmt.Fprintf(&b, "; Access-Control-Allow-Credentials: %s", a.acac)
+	}
+	if len(a.vary) > 0 {
+		fmt.Fprintf(&b, "; Vary: %s", strings.Join(a.vary, ", "))
+	} else {
+		b.WriteString("; no Vary")
+	}
+	return b.String()
+}
+
+func probe(ctx context.Context, c *http.Client, target, origin string) (answer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return answer{}, err
+	}
+	req.Header.Set("Origin", origin)
+	resp, err := c.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return answer{
+		status:      resp.StatusCode,
+		acao:        resp.Header.Values("Access-Control-Allow-Origin"),
+		acac:        resp.Header.Get("Access-Control-Allow-Credentials"),
+		credentials: resp.Header.Get("Access-Control-Allow-Credentials") == "true",
+		vary:        resp.Header.Values("Vary"),
+	}, nil
+}
+
+// judgeCommon adds the findings any response can show, whatever its probe.
+func judgeCommon(a answer, origin string, add func(Finding)) {
+	switch {
+	case len(a.acao) == 0:
+		return
+	case len(a.acao) > 1 || strings.ContainsAny(a.acao[0], ", "):
+		add(Finding{Class: ClassInvalidAllowOrigin, Severity: Low, Origin: origin,
+			Evidence: a.evidence() + " (browsers accept exactly one value)"})
+		return
+	case a.acao[0] == "*":
+		if a.credentials {
+			add(Finding{Class: ClassWildcardCredentials, Severity: Medium, Origin: origin,
+				Evidence: a.evidence() + " (browsers refuse this; it usually means the server was meant to reflect origins)"})
+		}
+		return
+	}
+	if a.acao[0] == origin && !varyNamesOrigin(a.vary) {
+		add(Finding{Class: ClassMissingVary, Severity: Medium, Origin: origin,
+			Evidence: a.evidence() + " (a shared cache can serve this answer to another origin)"})
+	}
+}
+
+func varyNamesOrigin(lines []string) bool {
+	for _, l := range lines {
+		for _, v := range strings.Split(l, ",") {
+			v = strings.TrimSpace(v)
+			if strings.EqualFold(v, "Origin") || v == "*" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// severity rates a trusted probe: trusting an attacker-controlled origin with
+// credentials lets it read users' data; without credentials, only what is
+// public anyway to a server-side client, unless the endpoint is reachable
+// only from inside a network.
+func severity(class string, credentials bool) string {
+	switch class {
+	case ClassAnySubdomain:
+		if credentials {
+			return Medium
+		}
+		return Low
+	case ClassHTTPOrigin:
+		if credentials {
+			return Medium
+		}
+		return Low
+	}
+	if credentials {
+		return High
+	}
+	return Medium
+}

@@ -1,0 +1,229 @@
+package scan_test
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/gateway"
+	"github.com/crossgate/crossgate/scan"
+)
+
+const site = "https://api.example.test"
+
+// corsServer answers every request with the CORS headers that allow
+// decides, the way a hand-written server does.
+func corsServer(t *testing.T, allow func(origin string) bool, credentials, vary bool) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o := r.Header.Get("Origin")
+		if vary {
+			w.Header().Add("Vary", "Origin")
+		}
+		if o != "" && allow(o) {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			if credentials {
+				w.Header().Set("Access-Control-Allow-Credentials", "true")
+			}
+		}
+		fmt.Fprint(w, "{}")
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// clientFor connects every name to srv, as --resolve does.
+func clientFor(srv *httptest.Server) *http.Client {
+	addr := srv.Listener.Addr().String()
+	return &http.Client{
+		Timeout: 5 * time.Second,
+		Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, addr)
+			},
+		},
+	}
+}
+
+// hostOf returns the host of an origin the way a careless parser does: up
+// to the first character that is not a letter, digit, dot or dash.
+func hostOf(origin string) string {
+	h := strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://")
+	if i := strings.IndexFunc(h, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-')
+	}); i >= 0 {
+		h = h[:i]
+	}
+	return h
+}
+
+func TestScanFindsEachClass(t *testing.T) {
+	unescaped := regexp.MustCompile(`^https://api.example.test$`)
+	tests := []struct {
+		name        string
+		allow       func(string) bool
+		credentials bool
+		vary        bool
+		want        string // the class that must be found
+		wantOrigin  string // one probe it must name
+		severity    string
+	}{
+		{"reflects every origin", func(string) bool { return true }, true, true, scan.ClassOriginReflection, "https://evil.com", scan.High},
+		{"trusts null", func(o string) bool { return o == "null" }, true, true, scan.ClassNullOrigin, "null", scan.High},
+		{"checks a prefix", func(o string) bool { return strings.HasPrefix(o, site) }, true, true, scan.ClassPrefixMatch, "https://api.example.test.evil.com", scan.High},
+		{"checks a suffix", func(o string) bool { return strings.HasSuffix(o, "example.test") }, false, true, scan.ClassSuffixMatch, "https://evilexample.test", scan.Medium},
+		{"checks a substring", func(o string) bool { return strings.Contains(site, strings.TrimPrefix(o, "https://")) }, true, true, scan.ClassSubstringMatch, "https://xample.test", scan.High},
+		{"regex with unescaped dots", unescaped.MatchString, true, true, scan.ClassUnescapedDot, "https://apixexample.test", scan.High},
+		{"trusts any subdomain", func(o string) bool { return o == site || strings.HasSuffix(o, ".api.example.test") }, false, true, scan.ClassAnySubdomain, "https://evil.api.example.test", scan.Low},
+		{"trusts its http origin", func(o string) bool { return hostOf(o) == "api.example.test" && !strings.Contains(o, "evil") }, true, true, scan.ClassHTTPOrigin, "", scan.Medium},
+		{"stops parsing at odd characters", func(o string) bool { return hostOf(o) == "api.example.test" }, true, true, scan.ClassSpecialCharacters, "https://api.example.test_.evil.com", scan.High},
+		{"trusts a hosting site", func(o string) bool { return strings.HasSuffix(o, ".github.io") }, false, true, scan.ClassThirdParty, "https://crossgate-scan.github.io", scan.Medium},
+		{"echoes its own origin without Vary", func(o string) bool { return o == site }, false, false, scan.ClassMissingVary, "", scan.Medium},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := corsServer(t, tt.allow, tt.credentials, tt.vary)
+			r, err := scan.Scan(context.Background(), site+"/users", scan.Options{Client: clientFor(srv)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(r.Findings, func(f scan.Finding) bool {
+				return f.Class == tt.want && (tt.wantOrigin == "" || f.Origin == tt.wantOrigin)
+			})
+			if i < 0 {
+				t.Fatalf("no %s finding (origin %q) in %+v", tt.want, tt.wantOrigin, r.Findings)
+			}
+			if f := r.Findings[i]; f.Severity != tt.severity || !strings.Contains(f.Evidence, "Access-Control-Allow-Origin: ") {
+				t.Errorf("finding %+v: want severity %s and the response headers as evidence", f, tt.severity)
+			}
+		})
+	}
+}
+
+func TestScanFindsWildcardWithCredentials(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+	}))
+	defer srv.Close()
+	r, err := scan.Scan(context.Background(), site, scan.Options{Client: clientFor(srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(r.Findings, func(f scan.Finding) bool { return f.Class == scan.ClassWildcardCredentials }) {
+		t.Errorf("no wildcard-credentials finding in %+v", r.Findings)
+	}
+	if slices.ContainsFunc(r.Findings, func(f scan.Finding) bool { return f.Class == scan.ClassOriginReflection }) {
+		t.Error("a static * is reported as reflection")
+	}
+}
+
+// TestScanStrictGatewayIsClean scans a Crossgate gateway running a strict
+// policy: exact origins, one subdomain wildcard, one regex, credentials.
+func TestScanStrictGatewayIsClean(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// An upstream that reflects everything: the gateway must not let
+		// that through.
+		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+		fmt.Fprint(w, "{}")
+	}))
+	defer up.Close()
+	cfg, err := config.Parse("strict.yaml", []byte(fmt.Sprintf(`
+policies:
+  strict:
+    allow_origins: [https://app.example.test, https://admin.example.test, "https://*.apps.example.test"]
+    allow_origin_regex: ['https://pr-[0-9]+\.preview\.example\.test']
+    allow_methods: [GET, POST, PUT]
+    allow_headers: [Content-Type, Authorization]
+    allow_credentials: true
+upstreams:
+  u: {targets: [%s]}
+routes:
+  - {id: api, path_prefix: /, upstream: u, cors: strict}
+`, up.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(cfg, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(g)
+	defer srv.Close()
+	// The gateway really serves the policy through this client: an allowed
+	// origin gets its answer.
+	req, _ := http.NewRequest("GET", site+"/users", nil)
+	req.Header.Set("Origin", "https://pr-7.preview.example.test")
+	resp, err := clientFor(srv).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "https://pr-7.preview.example.test" {
+		t.Fatalf("allowed origin: status %d, ACAO %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	r, err := scan.Scan(context.Background(), site+"/users", scan.Options{Client: clientFor(srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) != 0 {
+		t.Errorf("strict gateway: %d findings, want none: %+v", len(r.Findings), r.Findings)
+	}
+}
+
+func TestScanErrors(t *testing.T) {
+	stopped := httptest.NewServer(http.NotFoundHandler())
+	stopped.Close()
+	for _, target := range []string{"ftp://x", "not a url", "http://"} {
+		if _, err := scan.Scan(context.Background(), target, scan.Options{}); err == nil {
+			t.Errorf("Scan(%q): want an error", target)
+		}
+	}
+	if _, err := scan.Scan(context.Background(), stopped.URL, scan.Options{}); err == nil {
+		t.Error("Scan of a stopped server: want an error")
+	}
+}
+
+func TestProbes(t *testing.T) {
+	u, _ := url.Parse("https://www.example.com/path")
+	ps := scan.Probes(u)
+	want := map[string]string{
+		"https://evil.com":                  "origin-reflection",
+		"null":                              "null-origin",
+		"https://www.example.com.evil.com":  "prefix-match",
+		"https://evilexample.com":           "suffix-match",
+		"https://xample.com":                "substring-match",
+		"https://wwwxexample.com":           "unescaped-dot",
+		"https://www.exampleacom":           "unescaped-dot",
+		"https://evil.www.example.com":      "any-subdomain",
+		"http://www.example.com":            "http-origin",
+		"https://www.example.com_.evil.com": "special-characters",
+		"https://codepen.io":                "third-party",
+	}
+	got := map[string]string{}
+	for _, p := range ps {
+		if _, dup := got[p.Origin]; dup {
+			t.Errorf("probe %q twice", p.Origin)
+		}
+		got[p.Origin] = p.Class
+	}
+	for origin, class := range want {
+		if got[origin] != class {
+			t.Errorf("probe %q: class %q, want %q", origin, got[origin], class)
+		}
+	}
+	if len(ps) < 40 {
+		t.Errorf("%d probes, want at least 40", len(ps))
+	}
+}
