@@ -240,13 +240,12 @@ func (k *checker) policy(p *Policy, path, what string) {
 		k.errorf(child(path, "max_age"), "%s: max_age %d is not from -1 (no caching) to 86400 seconds; browsers cap it anyway (Chrome at 7200)", what, p.MaxAge)
 		cfg.MaxAge = 0
 	}
-	if p.Mode == ModeUpstream && len(p.AllowOrigins) == 0 && len(p.AllowOriginRegex) == 0 {
-		// The upstream owns CORS; a policy without origins only sets the
-		// mode, and there is nothing for the library to check.
-		return
-	}
 	_, err := cors.New(cfg)
 	for _, e := range cors.ConfigErrors(err) {
+		if p.Mode == ModeUpstream && e.Field == "AllowOrigins" && e.Index < 0 {
+			// The upstream owns CORS: a policy may only set the mode.
+			continue
+		}
 		key, ok := corsKeys[e.Field]
 		if !ok {
 			key = e.Field
