@@ -2,6 +2,7 @@
 //
 //	crossgate serve [-c FILE]   run the gateway
 //	crossgate demo              the gateway, a sample API and two pages, on loopback
+//	crossgate scan URL          probe an endpoint for CORS misconfigurations
 //	crossgate version           version, commit, Go version
 package main
 
@@ -16,6 +17,7 @@ const usage = `Usage: crossgate <command> [flags]
 Commands:
   serve [-c FILE]   run the gateway from a YAML config (default crossgate.yaml)
   demo              run the gateway, a sample API and two web pages on loopback
+  scan URL          probe a live endpoint for CORS misconfigurations
   version           print the version, commit and Go version
 
 Run "crossgate <command> -h" for a command's flags.
@@ -36,6 +38,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdServe(args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(args[1:], stdout, stderr)
+	case "scan":
+		return cmdScan(args[1:], stdout, stderr)
 	case "version":
 		return cmdVersion(stdout)
 	case "-h", "-help", "--help", "help":

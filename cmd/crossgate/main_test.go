@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestCommands(t *testing.T) {
+	reflecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+	}))
+	defer reflecting.Close()
+	clean := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer clean.Close()
+	port := reflecting.URL[strings.LastIndexByte(reflecting.URL, ':')+1:]
+
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("listen: 127.0.0.1:0\npolicies:\n  web:\n    allow_origins: [\"*\"]\n    allow_credentials: true\n    alow_headers: [X]\n"), 0o600)
+
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   string // regexp the output must match
+		stderr   string
+		jsonKeys []string // top-level keys of a JSON stdout
+	}{
+		{"no command", nil, 2, "", "Usage: crossgate", nil},
+		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`, nil},
+		{"version", []string{"version"}, 0, `crossgate \S+\ncommit \S+\ngo1\.`, "", nil},
+		{"serve refuses an invalid config with every error", []string{"serve", "-c", bad}, 1, "",
+			`(?s)bad\.yaml:4:\d+: .*\*.*\n.*bad\.yaml:6:5: .*alow_headers.*allow_headers`, nil},
+		{"serve without the file", []string{"serve", "-c", filepath.Join(dir, "missing.yaml")}, 1, "", "missing.yaml", nil},
+		{"scan finds a reflecting server", []string{"scan", "http://api.example.test:" + port + "/", "--resolve", "api.example.test:" + port + ":127.0.0.1"}, 1,
+			`(?s)findings.*high +origin-reflection +Origin: https://evil\.com`, "", nil},
+		{"scan --json", []string{"scan", "--json", reflecting.URL}, 1, `"class": "origin-reflection"`, "", []string{"url", "findings"}},
+		{"scan a clean server", []string{"scan", clean.URL}, 0, "no misconfiguration found", "", nil},
+		{"scan an unreachable host", []string{"scan", "http://127.0.0.1:1/"}, 2, "", "could not scan", nil},
+		{"scan with a bad --resolve", []string{"scan", "--resolve", "nonsense", clean.URL}, 2, "", "HOST:PORT:ADDR", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout.String(), stderr.String())
+			}
+			if tt.stdout != "" && !regexp.MustCompile(tt.stdout).MatchString(stdout.String()) {
+				t.Errorf("stdout does not match %q:\n%s", tt.stdout, stdout.String())
+			}
+			if tt.stderr != "" && !regexp.MustCompile(tt.stderr).MatchString(stderr.String()) {
+				t.Errorf("stderr does not match %q:\n%s", tt.stderr, stderr.String())
+			}
+			if tt.jsonKeys != nil {
+				var m map[string]any
+				if err := json.Unmarshal(stdout.Bytes(), &m); err != nil {
+					t.Fatalf("stdout is not one JSON object: %v", err)
+				}
+				for _, k := range tt.jsonKeys {
+					if _, ok := m[k]; !ok {
+						t.Errorf("JSON lacks %q", k)
+					}
+				}
+			}
+		})
+	}
+}

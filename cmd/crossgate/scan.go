@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/crossgate/crossgate/scan"
+)
+
+func cmdScan(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	resolve := resolveFlags{}
+	fs.Var(resolve, "resolve", "connect to ADDR for HOST:PORT (HOST:PORT:ADDR, as curl); repeatable")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	timeout := fs.Duration("timeout", 60*time.Second, "give up after this long")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: crossgate scan URL [--resolve HOST:PORT:ADDR] [--json]")
+		fs.PrintDefaults()
+	}
+	url, err := parseWithPositional(fs, args)
+	if err != nil {
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	r, err := scan.Scan(ctx, url, scan.Options{Client: httpClient(resolve, 15*time.Second)})
+	if err != nil {
+		fmt.Fprintf(stderr, "crossgate scan: could not scan: %v\n", err)
+		return 2
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(r)
+	} else {
+		printScan(stdout, r)
+	}
+	if len(r.Findings) > 0 {
+		return 1
+	}
+	return 0
+}
+
+func printScan(w io.Writer, r *scan.Report) {
+	if len(r.Findings) == 0 {
+		fmt.Fprintf(w, "%s: no misconfiguration found (%d probes)\n", r.URL, len(scan.ProbesFor(r.URL)))
+		return
+	}
+	fmt.Fprintf(w, "%s: %d findings\n\n", r.URL, len(r.Findings))
+	for _, f := range r.Findings {
+		fmt.Fprintf(w, "%-7s %-20s Origin: %s\n        %s\n", f.Severity, f.Class, f.Origin, f.Evidence)
+	}
+}
+
+// parseWithPositional parses flags placed before or after one positional
+// argument, and returns it.
+func parseWithPositional(fs *flag.FlagSet, args []string) (string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return "", err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(fs.Output(), "crossgate %s: want exactly one URL, got %d arguments\n", fs.Name(), len(pos))
+		fs.Usage()
+		return "", fmt.Errorf("bad arguments")
+	}
+	return pos[0], nil
+}
