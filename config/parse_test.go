@@ -355,6 +355,25 @@ routes:
 			},
 		},
 		{
+			name: "a type error is not reported again as a missing value",
+			yaml: `upstreams: {a: {targets: ["http://127.0.0.1:1"]}}
+routes: [{id: r, path: /, upstream: [a]}]
+`,
+			want: []string{`f.yaml:2:37: route "r": upstream: expected a string, got a list`},
+		},
+		{
+			name: "merge keys that merge themselves or a scalar",
+			yaml: `policies:
+  p: &p
+    <<: *p
+  q: {<<: [1], allow_origins: [https://app.example.com]}
+`,
+			want: []string{
+				`f.yaml:3:5: merge keys (<<) nested more than 16 deep, or merging a mapping into itself`,
+				`f.yaml:4:12: << merges mappings; got "1"`,
+			},
+		},
+		{
 			name: "duplicate key",
 			yaml: `listen: 127.0.0.1:8080
 listen: 127.0.0.1:8081
@@ -438,6 +457,10 @@ listen: nowhere
 			}
 			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("errors:\n%s\nwant:\n%s", err, strings.Join(tc.want, "\n"))
+			}
+			var first *config.Error
+			if !errors.As(err, &first) || first != errs[0] {
+				t.Errorf("errors.As(err, *config.Error) = %v, want the first error", first)
 			}
 			for _, e := range errs {
 				if e.File != "f.yaml" || e.Line < 1 || e.Col < 1 {
