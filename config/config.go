@@ -6,6 +6,14 @@
 // A *Config is an immutable snapshot: Parse builds and checks it, the
 // gateway compiles it and swaps it in whole, and a change means a new
 // snapshot, never an edit of a live one.
+//
+// The file is strict: an unknown key, a value of the wrong type, a
+// duplicate key or a second YAML document is an error. ${NAME} in a value
+// is replaced by the environment variable NAME (an error when it is
+// unset), ${NAME:-default} falls back to default when NAME is unset or
+// empty, and $$ is a literal $. YAML anchors, aliases and merge keys (<<)
+// may share settings between policies. Every problem is reported at once,
+// as FILE:LINE:COL: message.
 package config
 
 import (
