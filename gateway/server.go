@@ -25,6 +25,10 @@ type Server struct {
 	Logger *slog.Logger
 	// Reload, when set, asks for a reload on each receive (SIGHUP).
 	Reload <-chan struct{}
+	// Check, when set, vets every config before it is served (crossgate
+	// serve refuses configs with lint errors); an error refuses the config
+	// like an invalid one.
+	Check func(*config.Config) error
 	// Ready, when set, receives the gateway's and the admin listener's
 	// addresses once both accept connections.
 	Ready func(gateway, admin net.Addr)
@@ -49,7 +53,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if werr != nil {
 		log.Warn("config is not watched; SIGHUP still reloads", "error", werr.Error())
 	}
-	cfg, err := s.Store.Load(ctx)
+	cfg, err := s.load(ctx)
 	if err != nil {
 		return err
 	}
@@ -134,7 +138,7 @@ func (s *Server) Run(ctx context.Context) error {
 // reload loads the config again and swaps it in if it is valid; an invalid
 // one is logged with every error, and the last good config keeps serving.
 func (s *Server) reload(ctx context.Context, log *slog.Logger, first *config.Config) {
-	cfg, err := s.Store.Load(ctx)
+	cfg, err := s.load(ctx)
 	if err == nil {
 		err = s.gw.Swap(cfg)
 	}
@@ -148,6 +152,20 @@ func (s *Server) reload(ctx context.Context, log *slog.Logger, first *config.Con
 		log.Warn("listen and tls changes take effect on restart")
 	}
 	log.Info("config reloaded", "revision", cfg.Revision, "routes", len(cfg.Routes))
+}
+
+// load reads the store's config and vets it.
+func (s *Server) load(ctx context.Context) (*config.Config, error) {
+	cfg, err := s.Store.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.Check != nil {
+		if err := s.Check(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
 }
 
 // Gateway returns the running gateway, once Run has built it.
