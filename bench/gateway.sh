@@ -23,7 +23,8 @@
 # Environment: DURATION (per wrk run, default 8s), ROUNDS (default 3),
 # THREADS and CONNECTIONS (wrk -t and -c, default 2 and 64), PORT_BASE
 # (five consecutive ports from it, default 18080), OUT (raw wrk output,
-# default gateway/results.txt beside this script).
+# default gateway/results.txt beside this script), QUIET_WAIT (seconds to
+# wait for the machine to be at least 90% idle before measuring, default 120).
 set -euo pipefail
 cd "$(dirname "$0")"
 bench=$PWD
@@ -105,21 +106,42 @@ fill() {
 	sed -e "s/@PORT@/$2/g" -e "s/@UPSTREAM_PORT@/$up_port/g" -e "s/@WORKERS@/$(nproc)/g" "$1"
 }
 
-# measure NAME KIND PORT DURATION: runs wrk once and prints requests per
-# second; the raw output goes to $out, errors and non-2xx answers to stderr.
+# cputicks PID: the CPU time, in clock ticks, that process PID and its
+# children (nginx's workers) have used so far.
+cputicks() {
+	local t=0 p f
+	for p in "$1" $(ps -o pid= --ppid "$1"); do
+		f=($(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null)) || continue
+		# Fields 14 and 15 of stat, utime and stime, counted after the
+		# command name, which may contain spaces.
+		t=$((t + f[11] + f[12]))
+	done
+	echo "$t"
+}
+
+# measure NAME KIND PORT DURATION [PID]: runs wrk once and prints requests
+# per second and, with PID, the microseconds of CPU time that process (and
+# its children) spent per request. The raw output goes to $out, errors and
+# non-2xx answers to stderr.
 measure() {
-	local args=() res
+	local args=() res t0 t1 n
 	if [ "$2" = preflight ]; then
 		args=(-s gateway/preflight.lua)
 	else
 		args=(-H "Origin: $origin")
 	fi
+	[ -z "${5:-}" ] || t0=$(cputicks "$5")
 	res=$(wrk -t"$threads" -c"$conns" -d"$4" "${args[@]}" "http://127.0.0.1:$3/users/1")
+	[ -z "${5:-}" ] || t1=$(cputicks "$5")
 	printf '### %s %s\n%s\n\n' "$1" "$2" "$res" >>"$out"
 	if grep -qE 'Non-2xx|Socket errors' <<<"$res"; then
 		echo "  $1 $2: $(grep -E 'Non-2xx|Socket errors' <<<"$res" | paste -sd';')" >&2
 	fi
-	awk '/^Requests\/sec:/ { print $2 }' <<<"$res"
+	n=$(awk '/ requests in / { print $1 }' <<<"$res")
+	awk -v rps="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$res")" -v pid="${5:-}" \
+		-v ticks="$((${t1:-0} - ${t0:-0}))" -v hz="$(getconf CLK_TCK)" -v n="$n" \
+		'BEGIN { printf "%s", rps; if (pid != "") printf " %.1f", ticks * 1e6 / hz / n; print "" }'
+	[ -z "${5:-}" ] || printf 'cpu ticks %s (%s Hz)\n\n' "$((t1 - t0))" "$(getconf CLK_TCK)" >>"$out"
 }
 
 # load: the 1-minute load average and the share of CPU time the machine
@@ -166,6 +188,7 @@ go build -o "$tmp/" ./gateway/upstream ./gateway/rsproxy
 
 "$tmp/upstream" -listen "127.0.0.1:$up_port" >"$tmp/upstream.log" 2>&1 &
 pids+=($!)
+up_pid=$!
 waitfor "$up_port" upstream "$tmp/upstream.log"
 
 if [ "$mode" = profile ]; then
@@ -177,20 +200,24 @@ fill gateway/crossgate.yaml "${port[crossgate]}" >"$tmp/crossgate.yaml"
 # Crossgate writes its JSON access log to stdout, one line per request.
 "$tmp/crossgate" serve -c "$tmp/crossgate.yaml" >/dev/null 2>"$tmp/crossgate.log" &
 pids+=($!)
+declare -A pid=([crossgate]=$!)
 
 mkdir -p "$tmp/nginx"
 fill gateway/nginx.conf "${port[nginx]}" >"$tmp/nginx/nginx.conf"
 nginx -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" -g 'daemon off;' >"$tmp/nginx.log" 2>&1 &
 pids+=($!)
+pid[nginx]=$!
 
 mkdir -p "$tmp/caddy"
 fill gateway/Caddyfile "${port[caddy]}" >"$tmp/caddy/Caddyfile"
 HOME="$tmp/caddy" XDG_DATA_HOME="$tmp/caddy/data" XDG_CONFIG_HOME="$tmp/caddy/config" \
 	caddy run --config "$tmp/caddy/Caddyfile" --adapter caddyfile >"$tmp/caddy.log" 2>&1 &
 pids+=($!)
+pid[caddy]=$!
 
 "$tmp/rsproxy" -listen "127.0.0.1:${port[rsproxy]}" -upstream "http://127.0.0.1:$up_port" >"$tmp/rsproxy.log" 2>&1 &
 pids+=($!)
+pid[rsproxy]=$!
 
 waitfor "${port[crossgate]}" crossgate "$tmp/crossgate.log"
 waitfor "${port[nginx]}" nginx "$tmp/nginx/error.log"
@@ -239,7 +266,19 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo "machine: $cpu, $(nproc) cores, Linux $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "versions: $(go version | awk '{ print $3 }'), nginx $(nginx -v 2>&1 | sed 's|.*/||'), caddy $(caddy version | awk '{ print $1 }'), wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')"
 echo "wrk -t$threads -c$conns -d$duration, $rounds rounds; wrk, the upstream and the peer share the cores"
-echo "before: $(load)"
+# Other processes on the machine skew every figure: wait up to QUIET_WAIT
+# seconds for it to be mostly idle, and say so when it never was.
+quiet=0
+for _ in $(seq "${QUIET_WAIT:-120}"); do
+	seen=$(load)
+	idle=${seen##*, }
+	if [ "${idle%%%*}" -ge 90 ]; then
+		quiet=1
+		break
+	fi
+done
+echo "before: $seen"
+[ "$quiet" = 1 ] || echo "WARNING: other processes were using the CPU; the figures below are unreliable"
 echo
 
 : >"$out"
@@ -250,35 +289,40 @@ for p in "${peers[@]}"; do
 done
 : >"$out"
 
-printf 'upstream alone (GET /users/1, no proxy): %.0f req/s\n' "$(measure upstream get "$up_port" "$duration")"
+read -r rps us < <(measure upstream get "$up_port" "$duration" "$up_pid")
+printf 'upstream alone (GET /users/1, no proxy): %.0f req/s, %s us of CPU per request\n' "$rps" "$us"
 
-declare -A runs
+declare -A runs cpu
 for r in $(seq "$rounds"); do
 	# Rotate the order each round, so that no peer always runs first.
 	order=("${peers[@]:$(((r - 1) % 4))}" "${peers[@]:0:$(((r - 1) % 4))}")
 	echo "round $r/$rounds: ${order[*]}" >&2
 	for p in "${order[@]}"; do
 		for k in preflight get; do
-			runs[$p.$k]+="$(measure "$p" "$k" "${port[$p]}" "$duration") "
+			read -r rps us < <(measure "$p" "$k" "${port[$p]}" "$duration" "${pid[$p]}")
+			runs[$p.$k]+="$rps "
+			cpu[$p.$k]+="$us "
 		done
 	done
 done
 echo "after: $(load)"
 echo
 
-# median and range of a list of numbers.
-median() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { printf "%.0f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# median LIST [FORMAT] and range LIST: of a list of numbers.
+median() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk -v f="${2:-%.0f}" '{ v[NR] = $1 } END { printf f, (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 range() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { printf "%.0f-%.0f", v[1], v[NR] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-declare -A med
+declare -A med us
 for p in "${peers[@]}"; do
 	for k in preflight get; do
 		med[$p.$k]=$(median "${runs[$p.$k]}")
+		us[$p.$k]=$(median "${cpu[$p.$k]}" %.1f)
 	done
 done
 
-printf '%-21s %24s %22s %10s %10s\n' peer "preflights/s (range)" "GET/s (range)" "CG/peer" "CG/peer"
+echo "Throughput (median of $rounds runs, range in brackets), and Crossgate's throughput divided by the peer's:"
+printf '%-21s %24s %22s %10s %10s\n' peer "preflights/s" "GET/s" "CG/peer" "CG/peer"
 printf '%-21s %24s %22s %10s %10s\n' "" "" "" preflight GET
 for p in "${peers[@]}"; do
 	printf '%-21s %24s %22s %10s %10s\n' "${label[$p]}" \
@@ -286,6 +330,15 @@ for p in "${peers[@]}"; do
 		"${med[$p.get]} ($(range "${runs[$p.get]}"))" \
 		"$(ratio "${med[crossgate.preflight]}" "${med[$p.preflight]}")" \
 		"$(ratio "${med[crossgate.get]}" "${med[$p.get]}")"
+done
+echo
+echo "CPU time the gateway process (nginx: master and workers) spent per request, in microseconds"
+echo "(median), and the peer's divided by Crossgate's (above 1: Crossgate spends less):"
+printf '%-21s %12s %10s %10s %10s\n' peer preflight GET preflight GET
+for p in "${peers[@]}"; do
+	printf '%-21s %12s %10s %10s %10s\n' "${label[$p]}" "${us[$p.preflight]}" "${us[$p.get]}" \
+		"$(ratio "${us[$p.preflight]}" "${us[crossgate.preflight]}")" \
+		"$(ratio "${us[$p.get]}" "${us[crossgate.get]}")"
 done
 echo
 
