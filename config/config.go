@@ -188,6 +188,9 @@ type Route struct {
 	Methods []string
 	// StripPrefix removes PathPrefix from the path sent upstream.
 	StripPrefix bool
+	// MaxBodyBytes, when positive, bounds a request body: a larger one is
+	// refused with 413 before the upstream reads past the limit.
+	MaxBodyBytes int64
 	// Upstream names the route's upstream.
 	Upstream string
 	// CORS is the route's own policy; nil uses Defaults.CORS.

@@ -642,8 +642,11 @@ func (d *decoder) routes(n *yaml.Node, path string) []*Route {
 			"methods":      func(p string, v *yaml.Node) { r.Methods = d.strs(v, p, in("methods")) },
 			"strip_prefix": func(p string, v *yaml.Node) { r.StripPrefix = d.boolean(v, p, in("strip_prefix")) },
 			"upstream":     func(p string, v *yaml.Node) { r.Upstream = d.str(v, p, in("upstream")) },
-			"cors":         func(p string, v *yaml.Node) { r.CORS = d.policyRef(v, p, what) },
-			"csrf":         func(p string, v *yaml.Node) { r.CSRF = d.csrf(v, p, in("csrf")) },
+			"max_body_bytes": func(p string, v *yaml.Node) {
+				r.MaxBodyBytes = int64(d.integer(v, p, in("max_body_bytes")))
+			},
+			"cors": func(p string, v *yaml.Node) { r.CORS = d.policyRef(v, p, what) },
+			"csrf": func(p string, v *yaml.Node) { r.CSRF = d.csrf(v, p, in("csrf")) },
 		})
 	})
 	return routes

@@ -326,6 +326,9 @@ func (k *checker) route(r *Route, path, what string) {
 	if r.StripPrefix && r.PathPrefix == "" {
 		k.errorf(child(path, "strip_prefix"), "%s: strip_prefix needs path_prefix", what)
 	}
+	if r.MaxBodyBytes < 0 {
+		k.errorf(child(path, "max_body_bytes"), "%s: max_body_bytes must be positive (or left out for no limit)", what)
+	}
 	for i, h := range r.Hosts {
 		if !validHost(h) {
 			k.errorf(index(child(path, "hosts"), i), "%s: host %q is not a host name or IP address (no scheme, port or path)", what, h)

@@ -59,6 +59,7 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 			prefix:      r.PathPrefix,
 			methods:     r.Methods,
 			stripPrefix: r.StripPrefix,
+			maxBody:     r.MaxBodyBytes,
 			upstream:    s.upstreams[r.Upstream],
 		}
 		for _, h := range r.Hosts {

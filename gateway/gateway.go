@@ -56,6 +56,7 @@ type route struct {
 	prefix      string
 	methods     []string
 	stripPrefix bool
+	maxBody     int64
 	upstream    *upstream
 	policy      *policy // nil: CORS off
 	csrf        http.Handler
@@ -173,6 +174,13 @@ func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors
 }
 
 func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route) {
+	if rt.maxBody > 0 && r.Body != nil && r.Body != http.NoBody {
+		if r.ContentLength > rt.maxBody {
+			g.gatewayError(w, r, rt, http.StatusRequestEntityTooLarge, "request body too large")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, rt.maxBody)
+	}
 	rt.proxy.ServeHTTP(w, r)
 }
 
@@ -220,10 +228,15 @@ func (g *Gateway) modifyResponse(rt *route) func(*http.Response) error {
 func (g *Gateway) proxyError(rt *route) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
 		status := upstreamStatus(err)
-		g.log.Warn("upstream error", "route", rt.id, "upstream", rt.upstream.id, "error", err.Error(), "status", status)
+		if status != http.StatusRequestEntityTooLarge {
+			g.log.Warn("upstream error", "route", rt.id, "upstream", rt.upstream.id, "error", err.Error(), "status", status)
+		}
 		msg := "upstream unreachable"
-		if status == http.StatusGatewayTimeout {
+		switch status {
+		case http.StatusGatewayTimeout:
 			msg = "upstream timed out"
+		case http.StatusRequestEntityTooLarge:
+			msg = "request body too large"
 		}
 		g.gatewayError(w, r, rt, status, msg)
 	}

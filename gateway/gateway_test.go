@@ -255,6 +255,12 @@ func TestGatewayErrorsCarryCORS(t *testing.T) {
 	stopped := httptest.NewServer(http.NotFoundHandler())
 	stoppedURL := stopped.URL
 	stopped.Close()
+	echo := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(w, r.Body); err != nil {
+			// The gateway's limit surfaces here as a failed read.
+			return
+		}
+	})
 
 	gw, _ := startGateway(t, `
 policies:
@@ -262,10 +268,12 @@ policies:
 upstreams:
   down: {targets: [%s]}
   slow: {targets: [%s], timeout: 200ms}
+  echo: {targets: [%s]}
 routes:
   - {id: down, path_prefix: /down/, upstream: down, cors: web}
   - {id: slow, path_prefix: /slow/, upstream: slow, cors: web}
-`, stoppedURL, slow.URL)
+  - {id: small, path_prefix: /small/, upstream: echo, cors: web, max_body_bytes: 10}
+`, stoppedURL, slow.URL, echo.URL)
 
 	tests := []struct {
 		name, path, origin string
@@ -275,6 +283,37 @@ routes:
 		{"stopped upstream gives 502 with CORS", "/down/x", "https://app.example.com", 502, "https://app.example.com"},
 		{"slow upstream gives 504 with CORS", "/slow/x", "https://app.example.com", 504, "https://app.example.com"},
 		{"enforce_origin refuses before the upstream", "/slow/x", "https://evil.test", 403, ""},
+	}
+	bodies := []struct {
+		name    string
+		body    io.Reader
+		want    int
+		reaches bool
+	}{
+		{"body within the limit", strings.NewReader("0123456789"), 200, true},
+		{"declared body over the limit gives 413 with CORS, upstream untouched", strings.NewReader("0123456789+"), 413, false},
+		{"streamed body over the limit gives 413 with CORS", io.MultiReader(strings.NewReader("01234"), strings.NewReader("56789+")), 413, true},
+	}
+	for _, tt := range bodies {
+		t.Run(tt.name, func(t *testing.T) {
+			before := echo.count("")
+			req, _ := http.NewRequest("POST", gw.URL+"/small/x", tt.body)
+			req.Header.Set("Origin", "https://app.example.com")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tt.want)
+			}
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "https://app.example.com" {
+				t.Errorf("ACAO = %q", got)
+			}
+			if reached := echo.count("") > before; reached != tt.reaches {
+				t.Errorf("upstream reached: %v, want %v", reached, tt.reaches)
+			}
+		})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -86,6 +86,10 @@ func singleJoin(a, b string) string {
 // 504 when the upstream was too slow, 502 when it could not be reached or
 // answered nonsense.
 func upstreamStatus(err error) int {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return http.StatusRequestEntityTooLarge
+	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		return http.StatusGatewayTimeout
