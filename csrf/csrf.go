@@ -16,7 +16,6 @@
 package csrf
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -342,8 +341,8 @@ func (p *Protection) checkToken(r *http.Request) Reason {
 	if sent == "" {
 		return ReasonTokenMissing
 	}
-	var t, c rawToken
-	if !t.decode(sent) || !c.decode(cookie) || !hmac.Equal(t[:], c[:]) {
+	var t rawToken
+	if !equalStrings(sent, cookie) || !t.decode(sent) {
 		return ReasonTokenInvalid
 	}
 	return p.keys.verify(&t, p.clock())

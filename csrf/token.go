@@ -40,11 +40,8 @@ func (t *rawToken) decode(s string) bool {
 		return false
 	}
 	for i, j := 0, 0; i < len(s); i, j = i+4, j+3 {
-		a, okA := base64URLValue(s[i])
-		b, okB := base64URLValue(s[i+1])
-		c, okC := base64URLValue(s[i+2])
-		d, okD := base64URLValue(s[i+3])
-		if !okA || !okB || !okC || !okD {
+		a, b, c, d := base64URL[s[i]], base64URL[s[i+1]], base64URL[s[i+2]], base64URL[s[i+3]]
+		if (a|b|c|d)&notBase64 != 0 {
 			return false
 		}
 		t[j] = a<<2 | b>>4
@@ -54,21 +51,23 @@ func (t *rawToken) decode(s string) bool {
 	return t[0] == tokenVersion
 }
 
-func base64URLValue(c byte) (byte, bool) {
-	switch {
-	case 'A' <= c && c <= 'Z':
-		return c - 'A', true
-	case 'a' <= c && c <= 'z':
-		return c - 'a' + 26, true
-	case '0' <= c && c <= '9':
-		return c - '0' + 52, true
-	case c == '-':
-		return 62, true
-	case c == '_':
-		return 63, true
+// base64URL maps a byte to its base64url value, or to 0xff. It is built
+// once and only read: a table is what makes decoding cheap enough for every
+// unsafe request.
+var base64URL = func() (t [256]byte) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0, false
-}
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = byte(i)
+	}
+	return t
+}()
+
+// notBase64 are the bits that only a byte outside the alphabet sets in
+// base64URL: valid values are at most 63.
+const notBase64 = 0xc0
 
 func (t *rawToken) encode() string {
 	return base64.RawURLEncoding.EncodeToString(t[:])
@@ -143,6 +142,20 @@ func (ks keyring) verify(t *rawToken, now time.Time) Reason {
 		}
 	}
 	return ReasonTokenInvalid
+}
+
+// equalStrings reports whether a and b are equal in a time that depends on
+// their lengths only, as subtle.ConstantTimeCompare does for byte slices,
+// whose conversion from strings would allocate.
+func equalStrings(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := 0; i < len(a); i++ {
+		v |= a[i] ^ b[i]
+	}
+	return v == 0
 }
 
 // cookieValue returns the value of the first cookie called name in the
