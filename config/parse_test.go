@@ -143,7 +143,7 @@ frobnicate: 1
 routes:
   - {id: r, path: /, upstream: a, timeout: 3s}
 `,
-			want: []string{`f.yaml:3:35: unknown key "timeout" in route "r"; valid keys: cors, csrf, hosts, id, methods, path, path_prefix, strip_prefix, upstream`},
+			want: []string{`f.yaml:3:35: unknown key "timeout" in route "r"; valid keys: cors, csrf, hosts, id, max_body_bytes, methods, path, path_prefix, strip_prefix, upstream`},
 		},
 		{
 			name: "type errors say what was expected",
