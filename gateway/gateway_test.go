@@ -682,3 +682,41 @@ func metricValue(t *testing.T, g *gateway.Gateway, name string, labels ...string
 	}
 	return 0
 }
+
+// TestRefusedOriginLabelsAreBounded sends more distinct refused origins
+// than the metric keeps as labels: the rest are counted as "other", so a
+// hostile client cannot grow the metrics without bound.
+func TestRefusedOriginLabelsAreBounded(t *testing.T) {
+	up := newUpstream(t, nil)
+	gw, g := startGateway(t, `
+policies:
+  web: {allow_origins: [https://app.example.com]}
+upstreams:
+  u: {targets: [%s]}
+routes:
+  - {id: r, path_prefix: /, upstream: u, cors: web}
+`, up.URL)
+	for i := range 150 {
+		do(t, "GET", gw.URL+"/", map[string]string{"Origin": fmt.Sprintf("https://evil%d.test", i)})
+	}
+	do(t, "GET", gw.URL+"/", map[string]string{"Origin": "https://EVIL.test/"})
+	families, err := g.Metrics().Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	series := 0
+	for _, f := range families {
+		if f.GetName() == "crossgate_cors_refused_origins_total" {
+			series = len(f.GetMetric())
+		}
+	}
+	if series != 102 {
+		t.Errorf("%d refused-origin series, want 100 origins + other + malformed", series)
+	}
+	if got := metricValue(t, g, "crossgate_cors_refused_origins_total", "route", "r", "origin", "other"); got != 50 {
+		t.Errorf(`origin="other" = %v, want 50`, got)
+	}
+	if got := metricValue(t, g, "crossgate_cors_refused_origins_total", "route", "r", "origin", "malformed"); got != 1 {
+		t.Errorf(`origin="malformed" = %v, want 1`, got)
+	}
+}
