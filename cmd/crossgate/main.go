@@ -3,6 +3,7 @@
 //	crossgate serve [-c FILE]   run the gateway
 //	crossgate demo              the gateway, a sample API and two pages, on loopback
 //	crossgate scan URL          probe an endpoint for CORS misconfigurations
+//	crossgate lint [-c FILE]    audit a config for insecure or broken CORS
 //	crossgate version           version, commit, Go version
 package main
 
@@ -18,6 +19,7 @@ Commands:
   serve [-c FILE]   run the gateway from a YAML config (default crossgate.yaml)
   demo              run the gateway, a sample API and two web pages on loopback
   scan URL          probe a live endpoint for CORS misconfigurations
+  lint [-c FILE]    audit a config for insecure or broken CORS (--format text|json|sarif)
   version           print the version, commit and Go version
 
 Run "crossgate <command> -h" for a command's flags.
@@ -40,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdDemo(args[1:], stdout, stderr)
 	case "scan":
 		return cmdScan(args[1:], stdout, stderr)
+	case "lint":
+		return cmdLint(args[1:], stdout, stderr)
 	case "version":
 		return cmdVersion(stdout)
 	case "-h", "-help", "--help", "help":

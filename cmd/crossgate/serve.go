@@ -13,6 +13,7 @@ import (
 
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/gateway"
+	"github.com/crossgate/crossgate/lint"
 )
 
 func cmdServe(args []string, stdout, stderr io.Writer) int {
@@ -38,12 +39,32 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 
-	srv := &gateway.Server{Store: &config.FileStore{Path: *file}, Logger: log, Reload: reload}
+	srv := &gateway.Server{Store: &config.FileStore{Path: *file}, Logger: log, Reload: reload, Check: lintCheck(log)}
 	if err := srv.Run(ctx); err != nil {
 		printConfigError(stderr, err)
 		return 1
 	}
 	return 0
+}
+
+// lintCheck returns the vetting of each config before it is served: lint
+// errors refuse it, as invalid configs are refused, and warnings and infos
+// are logged.
+func lintCheck(log *slog.Logger) func(*config.Config) error {
+	return func(c *config.Config) error {
+		findings := lint.Check(c)
+		for _, f := range findings {
+			level := slog.LevelInfo
+			switch f.Severity {
+			case lint.Error:
+				continue // in the error that refuses the config
+			case lint.Warning:
+				level = slog.LevelWarn
+			}
+			log.Log(context.Background(), level, f.Message, "lint", f.Rule, "file", f.File, "line", f.Line, "col", f.Col)
+		}
+		return lint.Refuse(findings)
+	}
 }
 
 // printConfigError prints every config problem on its own line as

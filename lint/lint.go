@@ -1,0 +1,168 @@
+// Package lint audits a Crossgate config for CORS that is insecure, broken
+// or not what its author meant: the checks behind "crossgate lint", the
+// Admin API's validate endpoint and the refusal of insecure configs by
+// "crossgate serve".
+//
+// Each finding names a rule by a stable id, a lower-case slug such as
+// "wildcard-credentials" or "unescaped-dot" (Rules lists them all, with
+// their severity and help), and points at the value it is about as
+// FILE:LINE:COL. A config that Parse refuses is not linted further: each of
+// its errors becomes an error finding, of a rule of its own for the
+// security mistakes validation refuses, else of "invalid-config".
+//
+// Severities mean what a user should do: an error is a policy that lets
+// other sites read what they must not, or that cannot work, and serve
+// refuses it; a warning is probably a mistake; info is worth knowing.
+// Some rules raise their default severity when the policy allows
+// credentials, because then the same mistake leaks a user's data.
+package lint
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/crossgate/crossgate/config"
+)
+
+// Severity is how much a finding matters.
+type Severity string
+
+// Severities, from the most serious.
+const (
+	// Error: other sites can read what they must not, or the policy cannot
+	// work. crossgate lint exits 1 and crossgate serve refuses the config.
+	Error Severity = "error"
+	// Warning: probably a mistake.
+	Warning Severity = "warning"
+	// Info: worth knowing, often harmless.
+	Info Severity = "info"
+)
+
+// Finding is one problem a rule found in a config.
+type Finding struct {
+	// Rule is the stable id of the rule, e.g. "unescaped-dot".
+	Rule string `json:"rule"`
+	// Severity is the rule's, or higher when the policy allows
+	// credentials.
+	Severity Severity `json:"severity"`
+	// File is the config's source; Line and Col are 1-based, and 0 when
+	// the config was not parsed from text.
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+	Col  int    `json:"col,omitempty"`
+	// Path locates the value in the config tree, as config.Error.Path
+	// does: "policies.web.allow_origin_regex[0]".
+	Path string `json:"path,omitempty"`
+	// Message says what is wrong and what to do.
+	Message string `json:"message"`
+}
+
+// String formats f as FILE:LINE:COL: severity rule: message.
+func (f Finding) String() string {
+	where := f.File
+	switch {
+	case f.Line > 0 && f.File != "":
+		where = fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Col)
+	case f.Line > 0:
+		where = fmt.Sprintf("%d:%d", f.Line, f.Col)
+	case f.Path != "" && where != "":
+		where += ": " + f.Path
+	case f.Path != "":
+		where = f.Path
+	}
+	if where != "" {
+		where += ": "
+	}
+	return fmt.Sprintf("%s%s %s: %s", where, f.Severity, f.Rule, f.Message)
+}
+
+// Load lints the config file at path. The error is only for a file that
+// cannot be read; a file that is not a valid config gives error findings.
+func Load(path string) ([]Finding, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data), nil
+}
+
+// Parse lints config text; filename is only used in findings. When
+// config.Parse refuses the text, the findings are its errors.
+func Parse(filename string, data []byte) []Finding {
+	c, err := config.Parse(filename, data)
+	if err != nil {
+		return refused(filename, err)
+	}
+	return Check(c)
+}
+
+// Check lints a valid config, such as one that config.Parse returned, and
+// returns its findings sorted by position.
+// A config that fails c.Validate, such as one built in code, gives the
+// findings of its errors instead.
+func Check(c *config.Config) []Finding {
+	if err := c.Validate(); err != nil {
+		return refused(c.File(), err)
+	}
+	l := newLinter(c)
+	for _, check := range checks {
+		check(l)
+	}
+	return sorted(l.findings)
+}
+
+// Refuse returns the error findings of fs as a config.Errors, the error
+// that gateway.Server.Check returns to refuse a config, or nil when fs
+// holds no error.
+func Refuse(fs []Finding) error {
+	var es config.Errors
+	for _, f := range fs {
+		if f.Severity == Error {
+			es = append(es, &config.Error{File: f.File, Line: f.Line, Col: f.Col, Path: f.Path, Msg: f.Message + " [" + f.Rule + "]"})
+		}
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
+// Count returns how many findings of each severity fs holds.
+func Count(fs []Finding) map[Severity]int {
+	n := map[Severity]int{Error: 0, Warning: 0, Info: 0}
+	for _, f := range fs {
+		n[f.Severity]++
+	}
+	return n
+}
+
+// refused turns the errors of a config that config.Parse refused into
+// findings.
+func refused(filename string, err error) []Finding {
+	var es config.Errors
+	if !errors.As(err, &es) {
+		return []Finding{{Rule: ruleInvalidConfig, Severity: Error, File: filename, Message: err.Error()}}
+	}
+	fs := make([]Finding, 0, len(es))
+	for _, e := range es {
+		fs = append(fs, Finding{Rule: classify(e), Severity: Error, File: e.File, Line: e.Line, Col: e.Col, Path: e.Path, Message: e.Msg})
+	}
+	return sorted(fs)
+}
+
+func sorted(fs []Finding) []Finding {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.File, b.File),
+			cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.Col, b.Col),
+			cmp.Compare(a.Path, b.Path),
+			cmp.Compare(a.Rule, b.Rule),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+	return slices.Compact(fs)
+}
