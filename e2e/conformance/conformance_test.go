@@ -79,4 +79,42 @@ func TestConformance(t *testing.T) {
 			})
 		}
 	})
+
+	// Shadow mode changes nothing the browser sees, so its promise is in
+	// the metrics: the request the upstream allowed and the gateway's
+	// policy would refuse is counted on its route.
+	t.Run("shadow mode counts the disagreement", func(t *testing.T) {
+		route := ""
+		for i, sc := range scenarios {
+			if strings.HasPrefix(sc.Name, "shadow mode: the upstream's verdict stands") {
+				route = conformance.ID(i)
+			}
+		}
+		if env.Gateway.Recorder.Count("", "/"+route+"/own-cors") == 0 {
+			t.Skip("the shadow scenario did not run")
+		}
+		families, err := env.Gateway.Metrics().Registry.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0.0
+		for _, f := range families {
+			if f.GetName() != "crossgate_cors_shadow_disagreements_total" {
+				continue
+			}
+			for _, m := range f.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "route" && l.GetValue() == route {
+						total += m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+		if total < 1 {
+			failed.Add(1)
+			t.Errorf("crossgate_cors_shadow_disagreements_total{route=%q} = %v, want at least 1", route, total)
+			return
+		}
+		passed.Add(1)
+	})
 }
