@@ -58,6 +58,17 @@ var pages = map[string]page{
 	"partner": {"https", "partner.test", 2},
 }
 
+// Pages returns the names of the pages a Scenario can run from, sorted,
+// DataPage included.
+func Pages() []string {
+	names := []string{DataPage}
+	for n := range pages {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // DataPage is the Page name of a data: URL document. Its origin is opaque,
 // so its requests carry Origin: null. Its fetches go to the plain HTTP
 // gateway.
@@ -112,14 +123,10 @@ func NewEnv(t testing.TB, scenarios []Scenario) *Env {
 		"{{port:http2}}", env.port(1),
 		"{{port:https}}", env.port(2),
 	}
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for n := range pages {
-			if !yield(n) {
-				return
-			}
+	for _, name := range Pages() {
+		if name != DataPage {
+			pairs = append(pairs, "{{"+name+"}}", env.Origin(name))
 		}
-	}) {
-		pairs = append(pairs, "{{"+name+"}}", env.Origin(name))
 	}
 	env.expand = strings.NewReplacer(pairs...)
 

@@ -28,8 +28,8 @@ type Scenario struct {
 	Route string
 	// Upstream is "api" (or empty), "slow" (300 ms timeout) or "down".
 	Upstream string
-	// Page names the origin the request comes from: a key of the page
-	// table (for example "app", "app-tls", "evil") or DataPage.
+	// Page names the origin the request comes from: one of Pages(), for
+	// example "app", "app-tls", "evil" or DataPage.
 	Page string
 	// Sandboxed runs the fetch in an <iframe sandbox="allow-scripts"> of
 	// Page: an opaque origin, whose requests carry Origin: null.
