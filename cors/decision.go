@@ -98,19 +98,6 @@ const (
 	headerACRPN  = "Access-Control-Request-Private-Network"
 )
 
-// maxFields is the most headers one decision writes: a preflight's ACAO,
-// ACAC, ACAM, ACAH, ACMA, ACAPN and Vary.
-const maxFields = 8
-
-// field is one header of a decision: either one value, or the lines of a
-// request header that the response echoes (Access-Control-Request-Headers
-// as Access-Control-Allow-Headers).
-type field struct {
-	name  string
-	value string
-	lines []string
-}
-
 // Decision is what a Policy makes of one request: its kind, whether the
 // policy allows it and why, and the headers to write. It holds no reference
 // to a ResponseWriter; Apply writes the headers.
@@ -125,32 +112,37 @@ type Decision struct {
 	// Detail names what was refused: the header or method, as sent.
 	Detail string
 
-	fields [maxFields]field
-	n      int
-	vary   string
-	slabs  *slabPool
-}
-
-func (d *Decision) set(name, value string) {
-	d.fields[d.n] = field{name: name, value: value}
-	d.n++
+	// The headers, each written when not empty. acah holds the request's
+	// own Access-Control-Request-Headers lines, echoed.
+	acao, expose, tao, acam, maxAge, vary string
+	credentials, pna                      bool
+	acah                                  []string
+	slabs                                 *slabAlloc
 }
 
 // Decide applies the policy to a request. It reads only the request's method
 // and headers, never allocates, and is safe for concurrent use.
 func (p *Policy) Decide(r *http.Request) Decision {
-	return p.cur.Load().decide(r.Method, r.Header, &p.slabs)
+	var d Decision
+	p.cur.Load().decide(&d, r.Method, r.Header, &p.slabs)
+	return d
 }
 
-func (c *compiled) decide(method string, h http.Header, slabs *slabPool) Decision {
-	d := Decision{slabs: slabs}
+// decide fills d, which must be zero, for a request.
+func (c *compiled) decide(d *Decision, method string, h http.Header, slabs *slabAlloc) {
+	d.slabs = slabs
 	origins := h[headerOrigin]
-	acrm, hasACRM := h[headerACRM]
+	var acrm []string
 	switch {
 	case len(origins) == 0:
 		d.Kind = NotCORS
-	case method == http.MethodOptions && hasACRM:
-		d.Kind = Preflight
+	case method == http.MethodOptions:
+		var ok bool
+		if acrm, ok = h[headerACRM]; ok {
+			d.Kind = Preflight
+		} else {
+			d.Kind = Actual
+		}
 	default:
 		d.Kind = Actual
 	}
@@ -165,19 +157,16 @@ func (c *compiled) decide(method string, h http.Header, slabs *slabPool) Decisio
 			if d.Kind == NotCORS {
 				d.Reason = ReasonNoOrigin
 			}
-			d.set(headerACAO, "*")
-			if c.expose != "" {
-				d.set(headerACEH, c.expose)
-			}
+			d.acao, d.expose = "*", c.expose
 			if c.cfg.TimingAllowOrigin {
-				d.set(headerTAO, "*")
+				d.tao = "*"
 			}
-			return d
+			return
 		}
 		d.vary = headerOrigin
 		if d.Kind == NotCORS {
 			d.Reason = ReasonNoOrigin
-			return d
+			return
 		}
 	}
 
@@ -191,20 +180,17 @@ func (c *compiled) decide(method string, h http.Header, slabs *slabPool) Decisio
 		if len(origins) != 1 || !wellFormedOrigin(o) {
 			d.Reason = ReasonOriginMalformed
 		}
-		return d
+		return
 	}
 
 	if d.Kind == Actual {
 		d.Allowed = true
 		d.Reason = ReasonAllowed
-		c.allowOrigin(&d, o)
-		if c.expose != "" {
-			d.set(headerACEH, c.expose)
-		}
+		d.acao, d.credentials, d.expose = o, c.cfg.AllowCredentials, c.expose
 		if c.cfg.TimingAllowOrigin {
-			d.set(headerTAO, o)
+			d.tao = o
 		}
-		return d
+		return
 	}
 
 	// A preflight from an allowed origin.
@@ -216,64 +202,43 @@ func (c *compiled) decide(method string, h http.Header, slabs *slabPool) Decisio
 	}
 	if len(acrm) != 1 || !headerlist.IsToken(m) {
 		d.Reason = ReasonMethodMalformed
-		return d
+		return
 	}
 	if !c.allowsMethod(m) {
 		d.Reason = ReasonMethodNotAllowed
 		d.Detail = m
-		return d
+		return
 	}
 	acrh := h[headerACRH]
 	switch res, name := c.headers.Check(acrh); res {
 	case headerlist.NotAllowed:
 		d.Reason = ReasonHeadersNotAllowed
 		d.Detail = name
-		return d
+		return
 	case headerlist.Malformed:
 		d.Reason = ReasonHeadersMalformed
-		return d
+		return
 	case headerlist.TooLarge:
 		d.Reason = ReasonHeadersTooLarge
-		return d
+		return
 	}
-	pna := false
 	if v := h[headerACRPN]; len(v) > 0 {
 		if !c.cfg.AllowPrivateNetwork {
 			d.Reason = ReasonPrivateNetworkNotAllowed
-			return d
+			return
 		}
-		pna = v[0] == "true"
+		d.pna = v[0] == "true"
 	}
 
 	d.Allowed = true
 	d.Reason = ReasonAllowed
 	d.Status = c.status
-	if c.staticAny && !pna {
-		d.set(headerACAO, "*")
+	if c.staticAny && !d.pna {
+		d.acao = "*"
 	} else {
-		c.allowOrigin(&d, o)
+		d.acao, d.credentials = o, c.cfg.AllowCredentials
 	}
-	d.set(headerACAM, m)
-	if len(acrh) > 0 {
-		d.fields[d.n] = field{name: headerACAH, lines: acrh}
-		d.n++
-	}
-	if c.maxAge != "" {
-		d.set(headerACMA, c.maxAge)
-	}
-	if pna {
-		d.set(headerACAPN, "true")
-	}
-	return d
-}
-
-// allowOrigin echoes the origin (byte for byte what the browser sent) and
-// the credentials flag.
-func (c *compiled) allowOrigin(d *Decision, o string) {
-	d.set(headerACAO, o)
-	if c.cfg.AllowCredentials {
-		d.set(headerACAC, "true")
-	}
+	d.acam, d.acah, d.maxAge = m, acrh, c.maxAge
 }
 
 // matchOrigin returns the single Origin value and whether it is allowed.
@@ -319,37 +284,48 @@ func (c *compiled) allowsMethod(m string) bool {
 // is fresh: nothing in h is shared with another request, so a handler may
 // change h freely.
 func (d *Decision) Apply(h http.Header) {
-	need := 0
-	for i := range d.n {
-		if l := d.fields[i].lines; l != nil {
-			need += len(l)
-		} else {
-			need++
-		}
-	}
-	old := h[headerVary]
-	missing := 0 // Vary names to add
+	need := len(d.acah) + b2i(d.acao != "") + b2i(d.expose != "") + b2i(d.tao != "") +
+		b2i(d.acam != "") + b2i(d.maxAge != "") + b2i(d.credentials) + b2i(d.pna)
+	var old []string
+	missing := 0 // Vary lines to add
 	if d.vary != "" {
-		missing = varyMissing(old, d.vary, nil)
-		if missing > 0 {
+		old = h[headerVary]
+		if missing = varyMissing(old, d.vary, nil); missing > 0 {
 			need += len(old) + missing
 		}
 	}
+	if need == 0 {
+		return
+	}
 	buf := d.slabs.take(need)
-	for i := range d.n {
-		f := &d.fields[i]
-		var s []string
-		if f.lines != nil {
-			s, buf = buf[:len(f.lines):len(f.lines)], buf[len(f.lines):]
-			copy(s, f.lines)
-		} else {
-			s, buf = buf[:1:1], buf[1:]
-			s[0] = f.value
+	put := func(name, v string) {
+		if v != "" {
+			s := buf[:1:1]
+			buf = buf[1:]
+			s[0] = v
+			h[name] = s
 		}
-		h[f.name] = s
+	}
+	put(headerACAO, d.acao)
+	if d.credentials {
+		put(headerACAC, "true")
+	}
+	put(headerACEH, d.expose)
+	put(headerTAO, d.tao)
+	put(headerACAM, d.acam)
+	if n := len(d.acah); n > 0 {
+		s := buf[:n:n]
+		buf = buf[n:]
+		copy(s, d.acah)
+		h[headerACAH] = s
+	}
+	put(headerACMA, d.maxAge)
+	if d.pna {
+		put(headerACAPN, "true")
 	}
 	if missing > 0 {
-		s := buf[: len(old)+missing : len(old)+missing]
+		n := len(old) + missing
+		s := buf[:n:n]
 		copy(s, old)
 		varyMissing(old, d.vary, s[len(old):])
 		h[headerVary] = s
@@ -370,6 +346,12 @@ func (d *Decision) Header() http.Header {
 // the lines in out when out is not nil. The lines are substrings of v, so
 // storing them allocates nothing.
 func varyMissing(lines []string, v string, out []string) int {
+	if len(lines) == 0 {
+		if out != nil {
+			out[0] = v
+		}
+		return 1
+	}
 	for _, l := range lines {
 		if listHasFold(l, "*") {
 			return 0
@@ -452,4 +434,11 @@ func equalFoldASCII(a, b string) bool {
 		}
 	}
 	return true
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

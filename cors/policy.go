@@ -12,7 +12,7 @@ import (
 // the new policy, never a mix.
 type Policy struct {
 	cur   atomic.Pointer[compiled]
-	slabs slabPool
+	slabs slabAlloc
 }
 
 // New checks cfg and compiles it into a Policy. When cfg has problems, New
@@ -59,7 +59,8 @@ type handler struct {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	d := h.p.Decide(r)
+	var d Decision
+	h.p.cur.Load().decide(&d, r.Method, r.Header, &h.p.slabs)
 	d.Apply(w.Header())
 	if d.Kind == Preflight {
 		w.WriteHeader(d.Status)

@@ -1,36 +1,57 @@
 package cors
 
-import "sync"
+import (
+	"math/rand/v2"
+	"sync/atomic"
+)
 
 // slabSize is the number of header values in one slab. A request takes at
 // most a dozen, so one allocation serves hundreds of requests.
-const slabSize = 4096
+const slabSize = 2048
 
-// slabPool hands out fresh []string storage for header values. Each slot is
+// slabShards spreads concurrent requests over independent slabs so that
+// they seldom contend for the same counter.
+const slabShards = 1
+
+// slabAlloc hands out fresh []string storage for header values. Each slot is
 // given out once and never reused, so a handler that changes a header value
-// in place cannot affect another request; the slab is freed by the garbage
-// collector once no response refers to it. Getting slots costs no
-// allocation except once per slab: this is how Apply writes headers without
+// in place cannot affect another request; a slab is freed by the garbage
+// collector once no response refers to it. Taking slots is one atomic add,
+// plus one allocation per slab: this is how Apply writes headers without
 // allocating per request and without sharing slices between requests.
-type slabPool struct {
-	pool sync.Pool // of *slab
+type slabAlloc struct {
+	shards [slabShards]slabShard
+}
+
+type slabShard struct {
+	cur atomic.Pointer[slab]
+	_   [56]byte // keep shards on separate cache lines
 }
 
 type slab struct {
-	free []string
+	next atomic.Int64
+	vals [slabSize]string
 }
 
-// take returns n fresh slots. A nil pool (a zero Decision) allocates.
-func (p *slabPool) take(n int) []string {
-	if p == nil || n > slabSize/8 {
+// take returns n fresh slots. A nil allocator (a zero Decision) allocates.
+func (a *slabAlloc) take(n int) []string {
+	if a == nil || n > slabSize/8 {
 		return make([]string, n)
 	}
-	s, _ := p.pool.Get().(*slab)
-	if s == nil || len(s.free) < n {
-		s = &slab{free: make([]string, slabSize)}
+	sh := &a.shards[0]
+	if slabShards > 1 {
+		sh = &a.shards[rand.Uint32()%slabShards]
 	}
-	out := s.free[:n:n]
-	s.free = s.free[n:]
-	p.pool.Put(s)
-	return out
+	for {
+		s := sh.cur.Load()
+		if s != nil {
+			end := s.next.Add(int64(n))
+			if end <= slabSize {
+				return s.vals[end-int64(n) : end : end]
+			}
+		}
+		// Full (or none yet): install a new slab unless another request
+		// already has.
+		sh.cur.CompareAndSwap(s, new(slab))
+	}
 }
