@@ -50,12 +50,12 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	// File is the config's source; Line and Col are 1-based, and 0 when
 	// the config was not parsed from text.
-	File string `json:"file,omitempty"`
-	Line int    `json:"line,omitempty"`
-	Col  int    `json:"col,omitempty"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
 	// Path locates the value in the config tree, as config.Error.Path
 	// does: "policies.web.allow_origin_regex[0]".
-	Path string `json:"path,omitempty"`
+	Path string `json:"path"`
 	// Message says what is wrong and what to do.
 	Message string `json:"message"`
 }

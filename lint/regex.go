@@ -74,7 +74,9 @@ func unescapedDot(src string, re *regexp.Regexp) (example string, exploitable, o
 }
 
 // bareDots returns the indexes of the dots of src that are not escaped,
-// not in a character class, and stand between two name characters.
+// not in a character class, and stand between two parts of a name: after
+// a name character or the end of a class, group or repetition
+// ("[0-9]+.preview"), and before a name character.
 func bareDots(src string) []int {
 	var dots []int
 	inClass := false
@@ -91,7 +93,7 @@ func bareDots(src string) []int {
 			} else if strings.HasPrefix(src[i+1:], "]") {
 				i++
 			}
-		case c == '.' && i > 0 && i+1 < len(src) && nameChar(src[i-1]) && nameChar(src[i+1]):
+		case c == '.' && i > 0 && i+1 < len(src) && (nameChar(src[i-1]) || strings.IndexByte("])+*?}", src[i-1]) >= 0) && nameChar(src[i+1]):
 			dots = append(dots, i)
 		}
 	}

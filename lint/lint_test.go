@@ -1,0 +1,119 @@
+package lint_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/lint"
+)
+
+func TestShippedConfigsHaveNoErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		data func() ([]byte, error)
+	}{
+		{"embedded default", func() ([]byte, error) { return config.Default(), nil }},
+		{"examples/crossgate.yaml", func() ([]byte, error) { return os.ReadFile("../examples/crossgate.yaml") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := tt.data()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs := lint.Parse(tt.name, data)
+			if err := lint.Refuse(fs); err != nil {
+				t.Errorf("serve would refuse it:\n%v", err)
+			}
+		})
+	}
+}
+
+func TestCheck(t *testing.T) {
+	valid := func() *config.Config {
+		return &config.Config{
+			Listen:    "127.0.0.1:8080",
+			Policies:  map[string]*config.Policy{"web": {AllowOriginRegex: []string{"https://app.example.com"}, AllowCredentials: true, MaxAge: 7200, PreflightStatus: 204, Mode: config.ModeGateway}},
+			Upstreams: map[string]*config.Upstream{"api": {Targets: []string{"http://127.0.0.1:9001"}, Timeout: config.DefaultTimeout}},
+			Routes:    []*config.Route{{ID: "api", PathPrefix: "/", Upstream: "api", CORS: &config.PolicyRef{Name: "web"}, CSRF: &config.CSRF{Mode: config.CSRFFetchMetadata}}},
+		}
+	}
+	tests := []struct {
+		name   string
+		change func(*config.Config)
+		want   []string // each finding as Rule Severity Path
+	}{
+		{"built in code: paths, no positions", func(*config.Config) {},
+			[]string{"unescaped-dot error policies.web.allow_origin_regex[0]"}},
+		{"invalid: the errors of Validate", func(c *config.Config) { c.Routes[0].Upstream = "nope" },
+			[]string{"invalid-config error routes[0].upstream"}},
+		{"invalid: a security error gets its rule", func(c *config.Config) { c.Policies["web"].AllowOrigins = []string{"*"} },
+			[]string{"invalid-config error policies.web.allow_origins[0]", "wildcard-credentials error policies.web.allow_origins[0]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid()
+			tt.change(c)
+			var got []string
+			for _, f := range lint.Check(c) {
+				got = append(got, string(f.Rule)+" "+string(f.Severity)+" "+f.Path)
+				if f.Line != 0 || f.File != "" {
+					t.Errorf("a config built in code has no positions: %s", f)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseSortsByPosition(t *testing.T) {
+	src := onRoute("    allow_origins: [\"null\", \"https://*.example.com\"]\n    allow_origin_regex: ['https://a.example.com']\n    allow_headers: [\"*\"]\n    max_age: 7300\n")
+	fs := lint.Parse("gw.yaml", []byte(src))
+	if len(fs) < 4 {
+		t.Fatalf("want at least 4 findings:\n%s", text(fs))
+	}
+	for i := 1; i < len(fs); i++ {
+		a, b := fs[i-1], fs[i]
+		if a.Line > b.Line || a.Line == b.Line && a.Col > b.Col {
+			t.Errorf("not sorted by position:\n%s\n%s", a, b)
+		}
+	}
+}
+
+func TestRefuse(t *testing.T) {
+	src := onRoute("    allow_origin_regex: ['https://app.example.com']\n    allow_credentials: true\n    allow_origins: [\"https://*.example.com\"]\n")
+	fs := lint.Parse("gw.yaml", []byte(src))
+	err := lint.Refuse(fs)
+	var es config.Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("Refuse returned %v, want a config.Errors", err)
+	}
+	if len(es) != 1 || es[0].File != "gw.yaml" || es[0].Line != 6 || !strings.HasSuffix(es[0].Msg, "[unescaped-dot]") {
+		t.Errorf("Refuse keeps only the error, with its position and rule:\n%v", err)
+	}
+	if err := lint.Refuse(lint.Parse("gw.yaml", []byte(onRoute("    allow_origins: [\"null\"]\n")))); err != nil {
+		t.Errorf("warnings refuse nothing: %v", err)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "gw.yaml")
+	if err := os.WriteFile(good, []byte(onRoute("    allow_origins: [https://app.example.com]\n    max_age: 7200\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := lint.Load(good)
+	if err != nil || len(fs) != 0 {
+		t.Errorf("Load(clean file) = %v, %v; want no findings", fs, err)
+	}
+	if _, err := lint.Load(filepath.Join(dir, "missing.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load(missing file): %v, want a not-exist error", err)
+	}
+}
