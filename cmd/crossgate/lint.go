@@ -44,10 +44,18 @@ func cmdLint(args []string, stdout, stderr io.Writer) int {
 	}
 	n := lint.Count(findings)
 	if *format == "text" {
-		fmt.Fprintf(stdout, "%s: %d errors, %d warnings, %d infos\n", *file, n[lint.Error], n[lint.Warning], n[lint.Info])
+		fmt.Fprintf(stdout, "%s: %s, %s, %s\n", *file, count(n[lint.Error], "error"), count(n[lint.Warning], "warning"), count(n[lint.Info], "info"))
 	}
 	if n[lint.Error] > 0 {
 		return 1
 	}
 	return 0
+}
+
+// count writes n and a noun, in the plural unless n is 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
