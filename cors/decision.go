@@ -298,31 +298,48 @@ func (d *Decision) Apply(h http.Header) {
 		return
 	}
 	buf := d.slabs.take(need)
-	put := func(name, v string) {
-		if v != "" {
-			s := buf[:1:1]
-			buf = buf[1:]
-			s[0] = v
-			h[name] = s
-		}
+	i := 0
+	if d.acao != "" {
+		buf[i] = d.acao
+		h[headerACAO] = buf[i : i+1 : i+1]
+		i++
 	}
-	put(headerACAO, d.acao)
 	if d.credentials {
-		put(headerACAC, "true")
+		buf[i] = "true"
+		h[headerACAC] = buf[i : i+1 : i+1]
+		i++
 	}
-	put(headerACEH, d.expose)
-	put(headerTAO, d.tao)
-	put(headerACAM, d.acam)
+	if d.expose != "" {
+		buf[i] = d.expose
+		h[headerACEH] = buf[i : i+1 : i+1]
+		i++
+	}
+	if d.tao != "" {
+		buf[i] = d.tao
+		h[headerTAO] = buf[i : i+1 : i+1]
+		i++
+	}
+	if d.acam != "" {
+		buf[i] = d.acam
+		h[headerACAM] = buf[i : i+1 : i+1]
+		i++
+	}
 	if n := len(d.acah); n > 0 {
-		s := buf[:n:n]
-		buf = buf[n:]
-		copy(s, d.acah)
-		h[headerACAH] = s
+		copy(buf[i:], d.acah)
+		h[headerACAH] = buf[i : i+n : i+n]
+		i += n
 	}
-	put(headerACMA, d.maxAge)
+	if d.maxAge != "" {
+		buf[i] = d.maxAge
+		h[headerACMA] = buf[i : i+1 : i+1]
+		i++
+	}
 	if d.pna {
-		put(headerACAPN, "true")
+		buf[i] = "true"
+		h[headerACAPN] = buf[i : i+1 : i+1]
+		i++
 	}
+	buf = buf[i:]
 	if missing > 0 {
 		n := len(old) + missing
 		s := buf[:n:n]

@@ -15,6 +15,9 @@ type Set struct {
 	anyPort map[string]struct{}
 	// subdomains is keyed by the host suffix after "*.".
 	subdomains map[string][]portRule
+	// few holds the subdomain patterns when there are only a handful:
+	// comparing suffixes directly is then cheaper than a lookup per label.
+	few []subdomainRule
 	any        bool
 	null       bool
 }
@@ -23,6 +26,15 @@ type portRule struct {
 	scheme string
 	port   int
 }
+
+type subdomainRule struct {
+	suffix string // "." + host
+	portRule
+}
+
+// fewSubdomains is the most subdomain patterns matched by comparing
+// suffixes one by one.
+const fewSubdomains = 8
 
 // NewSet builds a Set from parsed patterns.
 func NewSet(patterns []Pattern) *Set {
@@ -43,7 +55,11 @@ func NewSet(patterns []Pattern) *Set {
 			s.exact[p.String()] = struct{}{}
 		default:
 			s.subdomains[p.Host] = append(s.subdomains[p.Host], portRule{p.Scheme, p.Port})
+			s.few = append(s.few, subdomainRule{"." + p.Host, portRule{p.Scheme, p.Port}})
 		}
+	}
+	if len(s.few) > fewSubdomains {
+		s.few = nil
 	}
 	return s
 }
@@ -80,6 +96,15 @@ func (s *Set) Match(v string) bool {
 		}
 	}
 	if len(s.subdomains) == 0 || o.Host[0] == '[' {
+		return false
+	}
+	if s.few != nil {
+		for _, r := range s.few {
+			if r.scheme == o.Scheme && (r.port == AnyPort || r.port == o.Port) &&
+				len(o.Host) > len(r.suffix) && strings.HasSuffix(o.Host, r.suffix) {
+				return true
+			}
+		}
 		return false
 	}
 	h := o.Host
