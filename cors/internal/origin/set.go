@@ -17,9 +17,9 @@ type Set struct {
 	subdomains map[string][]portRule
 	// few holds the subdomain patterns when there are only a handful:
 	// comparing suffixes directly is then cheaper than a lookup per label.
-	few []subdomainRule
-	any        bool
-	null       bool
+	few  []subdomainRule
+	any  bool
+	null bool
 }
 
 type portRule struct {
