@@ -212,7 +212,8 @@ func compile(c Config) (*compiled, error) {
 			add("AllowOriginRegex", i, s, "empty regular expression")
 			continue
 		}
-		if _, err := regexp.Compile(s); err != nil {
+		raw, err := regexp.Compile(s)
+		if err != nil {
 			add("AllowOriginRegex", i, s, "does not compile: %v", err)
 			continue
 		}
@@ -220,7 +221,7 @@ func compile(c Config) (*compiled, error) {
 		// With credentials, a regex must visibly stay on https: one that
 		// starts with anything else ("https?://", ".*", "(a|b)") may admit
 		// http origins or any origin at all, and the mistake would be silent.
-		if prefix, _ := re.LiteralPrefix(); c.AllowCredentials && !c.DangerouslyAllowInsecureOrigins && !strings.HasPrefix(prefix, "^(?:https://") && !strings.HasPrefix(prefix, "https://") {
+		if prefix, _ := raw.LiteralPrefix(); c.AllowCredentials && !c.DangerouslyAllowInsecureOrigins && !strings.HasPrefix(prefix, "https://") {
 			add("AllowOriginRegex", i, s, `with AllowCredentials a regex must start with a literal "https://" (e.g. "https://(app|admin)\.example\.com"), so that it cannot match http:// origins or any origin; for local development use "http://localhost:*" in AllowOrigins, or set DangerouslyAllowInsecureOrigins`)
 		}
 		cc.regexes = append(cc.regexes, re)

@@ -26,6 +26,8 @@ func TestNewAcceptsValidConfigs(t *testing.T) {
 		{"readme policy", webConfig},
 		{"one origin", cors.Config{AllowOrigins: origin}},
 		{"regex only", cors.Config{AllowOriginRegex: []string{`https://pr-[0-9]+\.preview\.example\.com`}}},
+		{"credentialed regexes that start with https:// but are not one-pass", cors.Config{
+			AllowOriginRegex: []string{`https://.*\.example\.com`, `https://(.+\.)?example\.com`}, AllowCredentials: true}},
 		{"* everywhere without credentials", cors.Config{
 			AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*"}, ExposeHeaders: []string{"*"},
 		}},

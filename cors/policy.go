@@ -69,6 +69,22 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(w, r)
 }
 
+// TrustsOrigin reports whether origin, a raw Origin header value, is one the
+// policy names: an exact origin or a pattern of AllowOrigins, or a match of
+// AllowOriginRegex. "*" and "null" never count: they let any page read
+// responses, which is no reason to accept state-changing requests that
+// carry the user's cookies from any page. CSRF protection uses it to trust
+// cross-site requests from the policy's origins. It never allocates and is
+// safe for concurrent use.
+func (p *Policy) TrustsOrigin(origin string) bool {
+	c := p.cur.Load()
+	if c.anyOrigin || origin == "null" {
+		return false
+	}
+	_, ok := c.matchOrigin([]string{origin})
+	return ok
+}
+
 func wellFormedOrigin(o string) bool {
 	if o == "null" {
 		return true
