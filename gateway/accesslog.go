@@ -14,7 +14,8 @@ import (
 // writer, so flushing and WebSocket hijacking keep working.
 type statusRecorder struct {
 	http.ResponseWriter
-	code int
+	code       int
+	csrfReason string // why CSRF protection refused the request, if it did
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -42,7 +43,7 @@ func (s *statusRecorder) status() int {
 
 // accessLog writes one structured line per request with the CORS decision
 // and its reason.
-func (g *Gateway) accessLog(r *http.Request, routeID string, status int, dur time.Duration, rt *route, d *cors.Decision) {
+func (g *Gateway) accessLog(r *http.Request, routeID string, rec *statusRecorder, dur time.Duration, rt *route, d *cors.Decision) {
 	if !g.log.Enabled(r.Context(), slog.LevelInfo) {
 		return
 	}
@@ -58,12 +59,13 @@ func (g *Gateway) accessLog(r *http.Request, routeID string, status int, dur tim
 		slog.String("method", r.Method),
 		slog.String("host", r.Host),
 		slog.String("path", r.URL.Path),
-		slog.Int("status", status),
+		slog.Int("status", rec.status()),
 		slog.Duration("duration", dur),
 		slog.String("origin", r.Header.Get("Origin")),
 		slog.String("cors_kind", d.Kind.String()),
 		slog.String("cors", corsResult),
 		slog.String("cors_reason", d.Reason.String()),
+		slog.String("csrf", rec.csrfReason),
 		slog.String("remote", r.RemoteAddr),
 	)
 }

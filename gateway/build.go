@@ -84,7 +84,7 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 			rt.policy = pol
 		}
 		if r.CSRF != nil {
-			h, err := g.csrfHandler(rt, r.CSRF)
+			h, err := newCSRF(rt, r.CSRF)
 			if err != nil {
 				return nil, fmt.Errorf("route %q: %w", r.ID, err)
 			}

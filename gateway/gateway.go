@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crossgate/crossgate/cors"
+	"github.com/crossgate/crossgate/csrf"
 )
 
 // Mode says who owns CORS on a route.
@@ -59,7 +60,7 @@ type route struct {
 	maxBody     int64
 	upstream    *upstream
 	policy      *policy // nil: CORS off
-	csrf        http.Handler
+	csrf        *csrf.Protection
 	proxy       *httputil.ReverseProxy
 }
 
@@ -129,15 +130,19 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = rt.id
 	}
 	g.metrics.request(id, rec.status())
-	g.accessLog(r, id, rec.status(), time.Since(start), rt, &d)
+	g.accessLog(r, id, rec, time.Since(start), rt, &d)
 }
 
 // serveRoute runs the route's chain: CORS (by mode), CSRF, then the proxy.
 func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors.Decision {
 	p := rt.policy
 	if p == nil {
+		var none cors.Decision
+		if rt.csrf != nil && !g.protect(w, r, rt, &none) {
+			return none
+		}
 		g.forward(w, r, rt)
-		return cors.Decision{}
+		return none
 	}
 	d := p.cors.Decide(r)
 	g.metrics.decision(rt.id, &d)
@@ -165,8 +170,7 @@ func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors
 			return d
 		}
 	}
-	if rt.csrf != nil {
-		rt.csrf.ServeHTTP(w, r)
+	if rt.csrf != nil && !g.protect(w, r, rt, &d) {
 		return d
 	}
 	g.forward(w, r, rt)
