@@ -153,6 +153,9 @@ func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors
 	case ModeGateway:
 		if d.Kind == cors.Preflight {
 			d.Apply(w.Header())
+			if !d.Allowed {
+				w.Header().Set(ReasonHeader, refusal(&d))
+			}
 			w.WriteHeader(d.Status)
 			return d
 		}
@@ -186,6 +189,19 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route) {
 		r.Body = http.MaxBytesReader(w, r.Body, rt.maxBody)
 	}
 	rt.proxy.ServeHTTP(w, r)
+}
+
+// ReasonHeader names the response header in which the gateway says why it
+// refused a preflight: the browser hides the preflight's answer from the
+// page, but DevTools and crossgate check show it, and it names the exact
+// thing to change ("headers-not-allowed: x-debug").
+const ReasonHeader = "Crossgate-Cors-Refusal"
+
+func refusal(d *cors.Decision) string {
+	if d.Detail != "" {
+		return d.Reason.String() + ": " + d.Detail
+	}
+	return d.Reason.String()
 }
 
 // gatewayError answers with an error the gateway makes itself, carrying the

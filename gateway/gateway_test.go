@@ -180,9 +180,16 @@ func TestGatewayModeCORS(t *testing.T) {
 			wantStatus: 204, wantACAO: []string{"https://app.example.com"},
 		},
 		{
-			name: "refused preflight: 403 without Allow headers", method: "OPTIONS", path: "/users/1",
+			name: "refused preflight: 403 without Allow headers, the reason in its own header", method: "OPTIONS", path: "/users/1",
 			hdr:        map[string]string{"Origin": "https://evil.test", "Access-Control-Request-Method": "PUT"},
 			wantStatus: 403, wantACAO: nil,
+			wantHeader: map[string]string{"Crossgate-Cors-Refusal": "origin-not-allowed"},
+		},
+		{
+			name: "refused preflight names the header refused", method: "OPTIONS", path: "/users/1",
+			hdr:        map[string]string{"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type,x-debug"},
+			wantStatus: 403, wantACAO: nil,
+			wantHeader: map[string]string{"Crossgate-Cors-Refusal": "headers-not-allowed: x-debug"},
 		},
 		{
 			name: "route with cors off passes the upstream's headers untouched", method: "GET", path: "/health",

@@ -2,6 +2,7 @@
 //
 //	crossgate serve [-c FILE]   run the gateway
 //	crossgate demo              the gateway, a sample API and two pages, on loopback
+//	crossgate check URL --origin O  run a request as a browser would and explain the verdict
 //	crossgate scan URL          probe an endpoint for CORS misconfigurations
 //	crossgate lint [-c FILE]    audit a config for insecure or broken CORS
 //	crossgate version           version, commit, Go version
@@ -16,11 +17,12 @@ import (
 const usage = `Usage: crossgate <command> [flags]
 
 Commands:
-  serve [-c FILE]   run the gateway from a YAML config (default crossgate.yaml)
-  demo              run the gateway, a sample API and two web pages on loopback
-  scan URL          probe a live endpoint for CORS misconfigurations
-  lint [-c FILE]    audit a config for insecure or broken CORS (--format text|json|sarif)
-  version           print the version, commit and Go version
+  serve [-c FILE]         run the gateway from a YAML config (default crossgate.yaml)
+  demo                    run the gateway, a sample API and two web pages on loopback
+  check URL --origin O    do what a browser does and explain its verdict (or --har FILE)
+  scan URL                probe a live endpoint for CORS misconfigurations
+  lint [-c FILE]          audit a config for insecure or broken CORS (--format text|json|sarif)
+  version                 print the version, commit and Go version
 
 Run "crossgate <command> -h" for a command's flags.
 `
@@ -40,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdServe(args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(args[1:], stdout, stderr)
+	case "check":
+		return cmdCheck(args[1:], stdout, stderr)
 	case "scan":
 		return cmdScan(args[1:], stdout, stderr)
 	case "lint":

@@ -37,10 +37,8 @@ func (r resolveFlags) Set(v string) error {
 	return nil
 }
 
-// httpClient returns a client that connects to the --resolve addresses,
-// does not follow redirects (the tools judge each response themselves) and
-// gives up after timeout.
-func httpClient(resolve resolveFlags, timeout time.Duration) *http.Client {
+// transport connects to the --resolve addresses.
+func transport(resolve resolveFlags) *http.Transport {
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -49,8 +47,15 @@ func httpClient(resolve resolveFlags, timeout time.Duration) *http.Client {
 		}
 		return dialer.DialContext(ctx, network, addr)
 	}
+	return t
+}
+
+// httpClient returns a client that connects to the --resolve addresses,
+// does not follow redirects (the tools judge each response themselves) and
+// gives up after timeout.
+func httpClient(resolve resolveFlags, timeout time.Duration) *http.Client {
 	return &http.Client{
-		Transport:     t,
+		Transport:     transport(resolve),
 		Timeout:       timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/crossgate/crossgate/browser"
+	"github.com/crossgate/crossgate/gateway"
+)
+
+// headerFlags collects -H 'Name: value' flags.
+type headerFlags struct{ h http.Header }
+
+func (f *headerFlags) String() string { return "" }
+
+func (f *headerFlags) Set(v string) error {
+	name, value, ok := strings.Cut(v, ":")
+	if !ok || strings.TrimSpace(name) == "" {
+		return fmt.Errorf("want 'Name: value', got %q", v)
+	}
+	f.h.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	return nil
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	origin := fs.String("origin", "", "the origin of the page making the request (required)")
+	method := fs.String("X", "GET", "request method")
+	headers := &headerFlags{h: http.Header{}}
+	fs.Var(headers, "H", "request header 'Name: value'; repeatable")
+	credentials := fs.Bool("credentials", false, `send the request with credentials: "include" (cookies, HTTP auth)`)
+	resolve := resolveFlags{}
+	fs.Var(resolve, "resolve", "connect to ADDR for HOST:PORT (HOST:PORT:ADDR, as curl); repeatable")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	har := fs.String("har", "", "check every cross-origin request of a DevTools HAR export instead")
+	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: crossgate check URL --origin ORIGIN [-X METHOD] [-H 'Name: value']... [--credentials] [--resolve HOST:PORT:ADDR] [--json]\n       crossgate check --har FILE [--json]")
+		fs.PrintDefaults()
+	}
+	var target string
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *har == "" {
+		var err error
+		if target, err = parseWithPositional(fs, args); err != nil {
+			return 2
+		}
+		if *origin == "" {
+			fmt.Fprintln(stderr, "crossgate check: --origin is required: the origin of the page that makes the request, e.g. --origin https://app.example.com")
+			return 2
+		}
+	}
+	if *har != "" {
+		return checkHAR(*har, *asJSON, stdout, stderr)
+	}
+
+	req, err := browser.NewRequest(target, *origin, *method, headers.h, *credentials)
+	if err != nil {
+		fmt.Fprintf(stderr, "crossgate check: %v\n", err)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	client := &browser.Client{Transport: transport(resolve)}
+	res, err := client.Do(ctx, req)
+	if err != nil {
+		fmt.Fprintf(stderr, "crossgate check: could not check: %v\n", err)
+		return 2
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res)
+	} else {
+		printCheck(stdout, res)
+	}
+	if !res.Allowed {
+		return 1
+	}
+	return 0
+}
+
+// printCheck prints what was sent and received, the verdict and, when the
+// browser blocks the request, its messages, the cause and the fix.
+func printCheck(w io.Writer, res *browser.Result) {
+	if !res.CrossOrigin {
+		fmt.Fprintf(w, "%s is same-origin with %s: CORS does not apply.\n\n", res.URL, res.Origin)
+	}
+	for _, x := range res.Exchanges {
+		what := ""
+		if x.Preflight {
+			what = " (preflight)"
+		}
+		fmt.Fprintf(w, "> %s %s%s\n", x.Method, x.URL, what)
+		printHeaders(w, "> ", x.RequestHeader)
+		fmt.Fprintf(w, "< %d %s\n", x.Status, http.StatusText(x.Status))
+		printHeaders(w, "< ", x.Header)
+		fmt.Fprintln(w)
+	}
+	if res.Allowed {
+		fmt.Fprintln(w, "ALLOWED: the page can read the response.")
+		if len(res.ExposedHeaders) > 0 {
+			fmt.Fprintf(w, "Readable response headers: %s\n", strings.Join(res.ExposedHeaders, ", "))
+		}
+		return
+	}
+	e := res.Error
+	fmt.Fprintf(w, "BLOCKED (%s)\n\n", e.Code)
+	fmt.Fprintf(w, "Chrome:  %s\n", e.Message)
+	if e.FirefoxMessage != "" {
+		fmt.Fprintf(w, "Firefox: %s\n", e.FirefoxMessage)
+	}
+	fmt.Fprintf(w, "\nCause: %s\nFix:   %s\n", e.Cause, e.Fix)
+	if res.Preflight != nil {
+		if why := res.Preflight.Header.Get(gateway.ReasonHeader); why != "" {
+			fmt.Fprintf(w, "\nCrossgate refused the preflight: %s\n", why)
+		}
+	}
+	if e.Config != "" {
+		fmt.Fprintf(w, "\nIn a Crossgate policy:\n")
+		for l := range strings.SplitSeq(e.Config, "\n") {
+			fmt.Fprintf(w, "    %s\n", l)
+		}
+	}
+}
+
+func printHeaders(w io.Writer, prefix string, h http.Header) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			fmt.Fprintf(w, "%s%s: %s\n", prefix, k, v)
+		}
+	}
+}
+
+func checkHAR(path string, asJSON bool, stdout, stderr io.Writer) int {
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "crossgate check: %v\n", err)
+		return 2
+	}
+	defer f.Close()
+	entries, err := browser.ReadHAR(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "crossgate check: %s: %v\n", path, err)
+		return 2
+	}
+	checks := browser.CheckHAR(entries)
+	blocked := 0
+	for _, c := range checks {
+		if !c.Allowed {
+			blocked++
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(map[string]any{"file": path, "checks": checks})
+	} else {
+		fmt.Fprintf(stdout, "%s: %d cross-origin requests, %d blocked\n", path, len(checks), blocked)
+		for _, c := range checks {
+			if c.Allowed {
+				fmt.Fprintf(stdout, "\nallowed  %s %s (from %s)\n", c.Method, c.URL, c.Origin)
+				continue
+			}
+			fmt.Fprintf(stdout, "\nBLOCKED  %s %s (from %s): %s\n  Chrome: %s\n  Cause:  %s\n  Fix:    %s\n",
+				c.Method, c.URL, c.Origin, c.Error.Code, c.Error.Message, c.Error.Cause, c.Error.Fix)
+		}
+	}
+	if blocked > 0 {
+		return 1
+	}
+	return 0
+}
