@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -95,6 +96,10 @@ func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 	seen := map[string]bool{}
 	addOnce := func(f Finding) {
 		key := f.Class + "\x00" + f.Origin
+		if f.Class == ClassMissingVary || f.Class == ClassWildcardCredentials || f.Class == ClassInvalidAllowOrigin {
+			// A property of the endpoint, not of one probe: once is enough.
+			key = f.Class
+		}
 		if !seen[key] {
 			seen[key] = true
 			r.Findings = append(r.Findings, f)
@@ -111,8 +116,13 @@ func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 			addOnce(Finding{Class: p.Class, Severity: severity(p.Class, a.credentials), Origin: p.Origin, Evidence: a.evidence()})
 		}
 	}
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+		return severityRank[a.Severity] - severityRank[b.Severity]
+	})
 	return r, nil
 }
+
+var severityRank = map[string]int{High: 0, Medium: 1, Low: 2}
 
 // answer is what one probe's response said about CORS.
 type answer struct {

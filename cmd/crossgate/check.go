@@ -121,12 +121,13 @@ func printCheck(w io.Writer, res *browser.Result) {
 	if e.FirefoxMessage != "" {
 		fmt.Fprintf(w, "Firefox: %s\n", e.FirefoxMessage)
 	}
-	fmt.Fprintf(w, "\nCause: %s\nFix:   %s\n", e.Cause, e.Fix)
+	cause := e.Cause
 	if res.Preflight != nil {
 		if why := res.Preflight.Header.Get(gateway.ReasonHeader); why != "" {
-			fmt.Fprintf(w, "\nCrossgate refused the preflight: %s\n", why)
+			cause = gatewayCause(why, res.Origin)
 		}
 	}
+	fmt.Fprintf(w, "\nCause: %s\nFix:   %s\n", cause, e.Fix)
 	if e.Config != "" {
 		fmt.Fprintf(w, "\nIn a Crossgate policy:\n")
 		for l := range strings.SplitSeq(e.Config, "\n") {
@@ -186,4 +187,21 @@ func checkHAR(path string, asJSON bool, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// gatewayCause puts in words the reason a Crossgate gateway gave for
+// refusing a preflight (its Crossgate-Cors-Refusal header).
+func gatewayCause(why, origin string) string {
+	reason, detail, _ := strings.Cut(why, ": ")
+	switch reason {
+	case "origin-not-allowed":
+		return fmt.Sprintf("Crossgate refused the preflight: the origin %s is not in the route policy's allow_origins (or allow_origin_regex).", origin)
+	case "origin-malformed":
+		return "Crossgate refused the preflight: the Origin header is not an origin as browsers send it."
+	case "method-not-allowed":
+		return fmt.Sprintf("Crossgate refused the preflight: the method %s is not in the route policy's allow_methods (methods match case-sensitively).", detail)
+	case "headers-not-allowed":
+		return fmt.Sprintf("Crossgate refused the preflight: the request header %s is not in the route policy's allow_headers.", detail)
+	}
+	return "Crossgate refused the preflight: " + why + "."
 }

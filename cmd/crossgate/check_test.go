@@ -9,7 +9,36 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/gateway"
 )
+
+// TestCheckNamesTheGatewaysReason checks a request against a Crossgate
+// gateway that refuses its preflight: the cause names the setting.
+func TestCheckNamesTheGatewaysReason(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer up.Close()
+	cfg, err := config.Parse("t.yaml", []byte("policies: {web: {allow_origins: [https://app.example.test], allow_methods: [PUT]}}\nupstreams: {u: {targets: ["+up.URL+"]}}\nroutes: [{id: r, path_prefix: /, upstream: u, cors: web}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(cfg, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(g)
+	defer gw.Close()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"check", gw.URL + "/x", "--origin", "https://app.example.test", "-X", "PUT", "-H", "X-Debug: 1"}, &stdout, &stderr)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, stdout.String(), stderr.String())
+	}
+	want := "Cause: Crossgate refused the preflight: the request header x-debug is not in the route policy's allow_headers."
+	if !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+	}
+}
 
 func TestCheck(t *testing.T) {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
