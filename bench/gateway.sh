@@ -24,7 +24,8 @@
 # THREADS and CONNECTIONS (wrk -t and -c, default 2 and 64), PORT_BASE
 # (five consecutive ports from it, default 18080), OUT (raw wrk output,
 # default gateway/results.txt beside this script), QUIET_WAIT (seconds to
-# wait for the machine to be at least 90% idle before measuring, default 120).
+# wait for the machine to be at least 90% idle before measuring, default
+# 120), NICE (see below).
 set -euo pipefail
 cd "$(dirname "$0")"
 bench=$PWD
@@ -47,6 +48,10 @@ conns=${CONNECTIONS:-64}
 base=${PORT_BASE:-18080}
 out=${OUT:-$bench/gateway/results.txt}
 origin=https://app.example.com
+# With NICE (say -10, as root) every process of the benchmark runs at that
+# priority, so that other work on a shared machine disturbs it less.
+run=()
+[ -z "${NICE:-}" ] || run=(nice -n "$NICE")
 
 die() {
 	echo "gateway.sh: $*" >&2
@@ -131,7 +136,7 @@ measure() {
 		args=(-H "Origin: $origin")
 	fi
 	[ -z "${5:-}" ] || t0=$(cputicks "$5")
-	res=$(wrk -t"$threads" -c"$conns" -d"$4" "${args[@]}" "http://127.0.0.1:$3/users/1")
+	res=$("${run[@]}" wrk -t"$threads" -c"$conns" -d"$4" "${args[@]}" "http://127.0.0.1:$3/users/1")
 	[ -z "${5:-}" ] || t1=$(cputicks "$5")
 	printf '### %s %s\n%s\n\n' "$1" "$2" "$res" >>"$out"
 	if grep -qE 'Non-2xx|Socket errors' <<<"$res"; then
@@ -169,7 +174,7 @@ profile() {
 	fill gateway/crossgate.yaml "${port[crossgate]}" >"$tmp/crossgate.yaml"
 	: >"$out"
 	for k in preflight get; do
-		"$tmp/profile" -c "$tmp/crossgate.yaml" -cpuprofile "$profdir/$k.pprof" >/dev/null 2>"$tmp/profile.log" &
+		"${run[@]}" "$tmp/profile" -c "$tmp/crossgate.yaml" -cpuprofile "$profdir/$k.pprof" >/dev/null 2>"$tmp/profile.log" &
 		local pid=$!
 		waitfor "${port[crossgate]}" "crossgate (profiling)" "$tmp/profile.log"
 		printf '%s: %.0f req/s while profiling\n' "$k" "$(measure crossgate "$k" "${port[crossgate]}" "$duration")"
@@ -186,7 +191,7 @@ echo "building crossgate, the upstream and ReverseProxy+rs/cors" >&2
 (cd "$root" && go build -o "$tmp/crossgate" ./cmd/crossgate)
 go build -o "$tmp/" ./gateway/upstream ./gateway/rsproxy
 
-"$tmp/upstream" -listen "127.0.0.1:$up_port" >"$tmp/upstream.log" 2>&1 &
+"${run[@]}" "$tmp/upstream" -listen "127.0.0.1:$up_port" >"$tmp/upstream.log" 2>&1 &
 pids+=($!)
 up_pid=$!
 waitfor "$up_port" upstream "$tmp/upstream.log"
@@ -198,24 +203,24 @@ fi
 
 fill gateway/crossgate.yaml "${port[crossgate]}" >"$tmp/crossgate.yaml"
 # Crossgate writes its JSON access log to stdout, one line per request.
-"$tmp/crossgate" serve -c "$tmp/crossgate.yaml" >/dev/null 2>"$tmp/crossgate.log" &
+"${run[@]}" "$tmp/crossgate" serve -c "$tmp/crossgate.yaml" >/dev/null 2>"$tmp/crossgate.log" &
 pids+=($!)
 declare -A pid=([crossgate]=$!)
 
 mkdir -p "$tmp/nginx"
 fill gateway/nginx.conf "${port[nginx]}" >"$tmp/nginx/nginx.conf"
-nginx -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" -g 'daemon off;' >"$tmp/nginx.log" 2>&1 &
+"${run[@]}" nginx -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" -g 'daemon off;' >"$tmp/nginx.log" 2>&1 &
 pids+=($!)
 pid[nginx]=$!
 
 mkdir -p "$tmp/caddy"
 fill gateway/Caddyfile "${port[caddy]}" >"$tmp/caddy/Caddyfile"
 HOME="$tmp/caddy" XDG_DATA_HOME="$tmp/caddy/data" XDG_CONFIG_HOME="$tmp/caddy/config" \
-	caddy run --config "$tmp/caddy/Caddyfile" --adapter caddyfile >"$tmp/caddy.log" 2>&1 &
+	"${run[@]}" caddy run --config "$tmp/caddy/Caddyfile" --adapter caddyfile >"$tmp/caddy.log" 2>&1 &
 pids+=($!)
 pid[caddy]=$!
 
-"$tmp/rsproxy" -listen "127.0.0.1:${port[rsproxy]}" -upstream "http://127.0.0.1:$up_port" >"$tmp/rsproxy.log" 2>&1 &
+"${run[@]}" "$tmp/rsproxy" -listen "127.0.0.1:${port[rsproxy]}" -upstream "http://127.0.0.1:$up_port" >"$tmp/rsproxy.log" 2>&1 &
 pids+=($!)
 pid[rsproxy]=$!
 
@@ -268,17 +273,18 @@ echo "versions: $(go version | awk '{ print $3 }'), nginx $(nginx -v 2>&1 | sed 
 echo "wrk -t$threads -c$conns -d$duration, $rounds rounds; wrk, the upstream and the peer share the cores"
 # Other processes on the machine skew every figure: wait up to QUIET_WAIT
 # seconds for it to be mostly idle, and say so when it never was.
-quiet=0
-for _ in $(seq "${QUIET_WAIT:-120}"); do
+waited=0
+while :; do
 	seen=$(load)
 	idle=${seen##*, }
-	if [ "${idle%%%*}" -ge 90 ]; then
-		quiet=1
+	[ "${idle%%%*}" -lt 90 ] || break
+	if [ "$waited" -ge "${QUIET_WAIT:-120}" ]; then
+		echo "WARNING: other processes are using the CPU; unless NICE gives this benchmark priority, the figures below are unreliable"
 		break
 	fi
+	waited=$((waited + 1))
 done
-echo "before: $seen"
-[ "$quiet" = 1 ] || echo "WARNING: other processes were using the CPU; the figures below are unreliable"
+echo "before: $seen${NICE:+; benchmark processes run at nice $NICE}"
 echo
 
 : >"$out"
