@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need: chromium for the real-browser
 # tests. With --bench (or CROSSGATE_BENCH_PEERS=1) it also installs the
-# benchmark peers nginx, caddy and wrk.
+# benchmark peers nginx, caddy and wrk, and linux-perf for CPU-time measurements.
 #
 # Idempotent: when every package is installed it changes nothing and touches
 # no network. It installs Debian packages only, with apt-get, and needs root
@@ -10,7 +10,7 @@ set -euo pipefail
 
 usage() {
   echo "usage: $0 [--bench]" >&2
-  echo "  --bench  also install the benchmark peers (nginx, caddy, wrk)" >&2
+  echo "  --bench  also install the benchmark peers (nginx, caddy, wrk) and linux-perf" >&2
 }
 
 packages=(chromium)
@@ -23,7 +23,7 @@ for arg in "$@"; do
   esac
 done
 if [ "$bench" = 1 ]; then
-  packages+=(nginx caddy wrk)
+  packages+=(nginx caddy wrk linux-perf)
 fi
 
 installed() {

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Measures the CORS library comparison in CPU time rather than wall time, for
+# machines where other work makes wall-clock ns/op unreliable. Each figure is
+# the task-clock difference between a run of N2 and a run of N1 iterations
+# (perf stat), divided by N2-N1, so that start-up costs cancel out; each
+# benchmark runs ROUNDS times on one CPU (-cpu 1). The output is in
+# benchstat's format, and is printed as the same table as run.sh.
+#
+# Environment: ROUNDS (default 3), N1 (default 200000), N2 (default 1200000),
+# BENCH (a regexp of scenarios, default all), OUT (default results-cputime.txt).
+set -euo pipefail
+cd "$(dirname "$0")"
+command -v perf >/dev/null || { echo "cputime.sh needs perf: ../scripts/install-test-deps.sh --bench" >&2; exit 2; }
+
+rounds=${ROUNDS:-3}
+n1=${N1:-200000}
+n2=${N2:-1200000}
+bench=${BENCH:-.}
+out=${OUT:-results-cputime.txt}
+bin=$(mktemp -d)/bench.test
+trap 'rm -rf "$(dirname "$bin")"' EXIT
+go test -c -o "$bin" .
+
+libs='crossgate rs-cors go-chi gorilla gin-contrib'
+names=$("$bin" -test.list "^Benchmark" | grep -v Baseline | grep -E "$bench")
+taskclock() { # msec of CPU for one benchmark at $2 iterations
+	perf stat -x, -e task-clock "$bin" -test.run '^$' -test.bench "^$1\$" -test.benchtime "$2x" -test.cpu 1 2>&1 >/dev/null |
+		awk -F, '/task-clock/ {print $1}'
+}
+{
+	echo "goos: $(go env GOOS)"
+	echo "goarch: $(go env GOARCH)"
+	echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+	for name in $names; do
+		for lib in $libs; do
+			for _ in $(seq "$rounds"); do
+				a=$(taskclock "$name/lib=$lib" "$n1")
+				b=$(taskclock "$name/lib=$lib" "$n2")
+				awk -v a="$a" -v b="$b" -v n=$((n2 - n1)) -v name="$name/lib=$lib" \
+					'BEGIN { printf "%s %d %.1f ns/op\n", name, n, (b - a) * 1e6 / n }'
+			done
+		done
+	done
+} >"$out"
+echo "CPU time per request (raw results in $out):"
+go tool benchstat -row .name -col "/lib@($libs)" "$out"
