@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # Measures the CORS library comparison in CPU time rather than wall time, for
 # machines where other work makes wall-clock ns/op unreliable. Each figure is
-# the task-clock difference between a run of N2 and a run of N1 iterations
-# (perf stat), divided by N2-N1, so that start-up costs cancel out; each
+# the task-clock difference between a run of 2N and a run of N iterations
+# (perf stat), divided by N, so that start-up costs cancel out; N is chosen
+# per benchmark so that N iterations take about WORK_MS of CPU. Each
 # benchmark runs ROUNDS times on one CPU (-cpu 1). The output is in
 # benchstat's format, and is printed as the same table as run.sh.
 #
-# Environment: ROUNDS (default 3), N1 (default 200000), N2 (default 1200000),
-# BENCH (a regexp of scenarios, default all), OUT (default results-cputime.txt).
+# Environment: ROUNDS (default 3), WORK_MS (default 200), BENCH (a regexp of
+# scenarios, default all), OUT (default results-cputime.txt).
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v perf >/dev/null || { echo "cputime.sh needs perf: ../scripts/install-test-deps.sh --bench" >&2; exit 2; }
 
 rounds=${ROUNDS:-3}
-n1=${N1:-200000}
-n2=${N2:-1200000}
+work=${WORK_MS:-200}
 bench=${BENCH:-.}
 out=${OUT:-results-cputime.txt}
 bin=$(mktemp -d)/bench.test
@@ -33,10 +33,13 @@ taskclock() { # msec of CPU for one benchmark at $2 iterations
 	echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 	for name in $names; do
 		for lib in $libs; do
+			est=$("$bin" -test.run '^$' -test.bench "^$name/lib=$lib\$" -test.benchtime 2000x -test.cpu 1 |
+				awk '/ns\/op/ {print int($3) + 1}')
+			n=$((work * 1000000 / est + 1000))
 			for _ in $(seq "$rounds"); do
-				a=$(taskclock "$name/lib=$lib" "$n1")
-				b=$(taskclock "$name/lib=$lib" "$n2")
-				awk -v a="$a" -v b="$b" -v n=$((n2 - n1)) -v name="$name/lib=$lib" \
+				a=$(taskclock "$name/lib=$lib" "$n")
+				b=$(taskclock "$name/lib=$lib" $((2 * n)))
+				awk -v a="$a" -v b="$b" -v n="$n" -v name="$name/lib=$lib" \
 					'BEGIN { printf "%s %d %.1f ns/op\n", name, n, (b - a) * 1e6 / n }'
 			done
 		done
