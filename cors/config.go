@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/crossgate/crossgate/cors/internal/headerlist"
-	"github.com/crossgate/crossgate/cors/internal/origin"
+	"github.com/crossgate/crossgate/internal/origin"
 	"golang.org/x/net/publicsuffix"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/crossgate/crossgate/cors/internal/headerlist"
-	"github.com/crossgate/crossgate/cors/internal/origin"
+	"github.com/crossgate/crossgate/internal/origin"
 )
 
 // Kind classifies a request from the point of view of CORS.

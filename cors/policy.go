@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"sync/atomic"
 
-	"github.com/crossgate/crossgate/cors/internal/origin"
+	"github.com/crossgate/crossgate/internal/origin"
 )
 
 // Policy is a compiled CORS policy. It is safe for concurrent use, and

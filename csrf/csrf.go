@@ -19,6 +19,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/crossgate/crossgate/internal/origin"
 	"io"
 	"net/http"
 	"net/textproto"
@@ -144,6 +145,7 @@ type Protection struct {
 	cookieDom  string
 	headerKey  string // canonical, for direct map lookups
 	now        func() time.Time
+	verified   verifiedTokens
 }
 
 // New checks cfg and builds a Protection. Every problem is reported,
@@ -296,7 +298,7 @@ func (p *Protection) checkTrusted(r *http.Request, reason Reason) Reason {
 	case len(v) > 1:
 		return ReasonOriginMalformed
 	}
-	if _, ok := parseOrigin(v[0]); !ok {
+	if _, ok := origin.Parse(v[0]); !ok {
 		return ReasonOriginMalformed
 	}
 	if p.trusted != nil && p.trusted(v[0]) {
@@ -316,7 +318,7 @@ func (p *Protection) checkOrigin(r *http.Request) Reason {
 	case v[0] == "null":
 		return ReasonOriginMismatch
 	}
-	o, ok := parseOrigin(v[0])
+	o, ok := origin.Parse(v[0])
 	if !ok {
 		return ReasonOriginMalformed
 	}
@@ -341,11 +343,25 @@ func (p *Protection) checkToken(r *http.Request) Reason {
 	if sent == "" {
 		return ReasonTokenMissing
 	}
-	var t rawToken
-	if !equalStrings(sent, cookie) || !t.decode(sent) {
+	if !equalStrings(sent, cookie) {
 		return ReasonTokenInvalid
 	}
-	return p.keys.verify(&t, p.clock())
+	now := p.clock()
+	if expiry, ok := p.verified.get(sent); ok {
+		if now.Unix() >= expiry {
+			return ReasonTokenExpired
+		}
+		return 0
+	}
+	var t rawToken
+	if !t.decode(sent) {
+		return ReasonTokenInvalid
+	}
+	reason := p.keys.verify(&t, now)
+	if reason == 0 {
+		p.verified.add(sent, t.expiry())
+	}
+	return reason
 }
 
 // isExempt reports whether path lies under one of the exempt prefixes.

@@ -151,28 +151,89 @@ func equalStrings(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	var v byte
-	for i := 0; i < len(a); i++ {
-		v |= a[i] ^ b[i]
+	var v uint64
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		v |= word(a[i:]) ^ word(b[i:])
+	}
+	for ; i < len(a); i++ {
+		v |= uint64(a[i] ^ b[i])
 	}
 	return v == 0
+}
+
+// word reads 8 bytes of s as one number; the compiler makes it one load.
+func word(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // cookieValue returns the value of the first cookie called name in the
 // request's Cookie headers, without the allocations of http.Request.Cookie.
 func cookieValue(h http.Header, name string) (string, bool) {
 	for _, line := range h["Cookie"] {
-		for line != "" {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			n, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-			if ok && n == name {
-				if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-					v = v[1 : len(v)-1]
-				}
-				return v, true
+		// Find "name=" where a cookie starts: at the beginning of the line
+		// or after ";" and optional spaces.
+		for rest := line; ; {
+			i := strings.Index(rest, name)
+			if i < 0 {
+				break
 			}
+			start := len(line) - len(rest) + i
+			rest = rest[i+len(name):]
+			if len(rest) == 0 || rest[0] != '=' || !cookieStart(line, start) {
+				continue
+			}
+			v := rest[1:]
+			if j := strings.IndexByte(v, ';'); j >= 0 {
+				v = v[:j]
+			}
+			v = strings.TrimRight(v, " \t")
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			return v, true
 		}
 	}
 	return "", false
+}
+
+// cookieStart reports whether a cookie name may start at line[i]: at the
+// beginning, or after ";" and spaces.
+func cookieStart(line string, i int) bool {
+	for i > 0 && (line[i-1] == ' ' || line[i-1] == '\t') {
+		i--
+	}
+	return i == 0 || line[i-1] == ';'
+}
+
+// maxVerifiedTokens bounds the tokens remembered as verified; past it the
+// memory starts again empty, and tokens are verified afresh.
+const maxVerifiedTokens = 8192
+
+// verifiedTokens remembers tokens whose signature has been checked, with
+// their expiry, so that a session's later requests cost a map lookup rather
+// than an HMAC. Only a token that passed the HMAC check is added, so a
+// forged one can never be found here; and a token is only looked up after
+// the cookie and the header have been found equal in constant time.
+type verifiedTokens struct {
+	mu sync.RWMutex
+	m  map[string]int64
+}
+
+func (v *verifiedTokens) get(token string) (expiry int64, ok bool) {
+	v.mu.RLock()
+	expiry, ok = v.m[token]
+	v.mu.RUnlock()
+	return expiry, ok
+}
+
+func (v *verifiedTokens) add(token string, expiry int64) {
+	v.mu.Lock()
+	if v.m == nil || len(v.m) >= maxVerifiedTokens {
+		v.m = make(map[string]int64)
+	}
+	v.m[strings.Clone(token)] = expiry
+	v.mu.Unlock()
 }

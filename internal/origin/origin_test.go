@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crossgate/crossgate/cors/internal/origin"
+	"github.com/crossgate/crossgate/internal/origin"
 )
 
 func TestParse(t *testing.T) {

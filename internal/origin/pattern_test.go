@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crossgate/crossgate/cors/internal/origin"
+	"github.com/crossgate/crossgate/internal/origin"
 )
 
 func TestParsePattern(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/crossgate/crossgate/cors/internal/origin"
+	"github.com/crossgate/crossgate/internal/origin"
 )
 
 // This file holds a naive reference for the semantics of the package,
