@@ -1,9 +1,12 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/crossgate/crossgate/cors"
@@ -68,4 +71,58 @@ func (g *Gateway) accessLog(r *http.Request, routeID string, rec *statusRecorder
 		slog.String("csrf", rec.csrfReason),
 		slog.String("remote", r.RemoteAddr),
 	)
+}
+
+// LogWriter batches log lines on their way to w: one write per request
+// costs a system call, about a tenth of a preflight's time. Lines reach w at
+// least every FlushInterval, when 64 KiB have gathered, and on Close.
+type LogWriter struct {
+	mu   sync.Mutex
+	buf  *bufio.Writer
+	stop chan struct{}
+	done chan struct{}
+}
+
+// FlushInterval bounds how long a log line waits in a LogWriter.
+const FlushInterval = 200 * time.Millisecond
+
+// NewLogWriter starts a LogWriter in front of w. Close it to flush.
+func NewLogWriter(w io.Writer) *LogWriter {
+	l := &LogWriter{buf: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	go l.flushEvery(FlushInterval)
+	return l
+}
+
+func (l *LogWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *LogWriter) flushEvery(d time.Duration) {
+	defer close(l.done)
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			l.Flush()
+		case <-l.stop:
+			return
+		}
+	}
+}
+
+// Flush writes out what is buffered.
+func (l *LogWriter) Flush() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Flush()
+}
+
+// Close stops the timer and flushes.
+func (l *LogWriter) Close() error {
+	close(l.stop)
+	<-l.done
+	return l.Flush()
 }

@@ -60,6 +60,7 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 			methods:     r.Methods,
 			stripPrefix: r.StripPrefix,
 			maxBody:     r.MaxBodyBytes,
+			metrics:     g.metrics.forRoute(r.ID),
 			upstream:    s.upstreams[r.Upstream],
 		}
 		for _, h := range r.Hosts {
@@ -90,7 +91,7 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 			}
 			rt.csrf = h
 		}
-		rt.proxy = newProxy(rt, g.metrics, g.modifyResponse(rt), g.proxyError(rt))
+		rt.proxy = newProxy(rt, g.buffers, g.modifyResponse(rt), g.proxyError(rt))
 		routes = append(routes, rt)
 	}
 	s.router = newRouter(routes)

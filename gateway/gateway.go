@@ -58,6 +58,7 @@ type route struct {
 	methods     []string
 	stripPrefix bool
 	maxBody     int64
+	metrics     *routeMetrics
 	upstream    *upstream
 	policy      *policy // nil: CORS off
 	csrf        *csrf.Protection
@@ -75,6 +76,7 @@ type Gateway struct {
 	cur     atomic.Pointer[snapshot]
 	metrics *Metrics
 	log     *slog.Logger
+	buffers *bufferPool
 }
 
 // Options are the process-wide parts of a Gateway.
@@ -90,7 +92,7 @@ func newGateway(o Options) *Gateway {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Gateway{metrics: o.Metrics, log: o.Logger}
+	return &Gateway{metrics: o.Metrics, log: o.Logger, buffers: &bufferPool{}}
 }
 
 // Metrics returns the gateway's metrics.
@@ -128,8 +130,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := ""
 	if rt != nil {
 		id = rt.id
+		rt.metrics.request(rec.status())
+	} else {
+		g.metrics.request(id, rec.status())
 	}
-	g.metrics.request(id, rec.status())
 	g.accessLog(r, id, rec, time.Since(start), rt, &d)
 }
 
@@ -145,7 +149,7 @@ func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors
 		return none
 	}
 	d := p.cors.Decide(r)
-	g.metrics.decision(rt.id, &d)
+	rt.metrics.decision(&d)
 	if !d.Allowed && d.Kind != cors.NotCORS && (d.Reason == cors.ReasonOriginNotAllowed || d.Reason == cors.ReasonOriginMalformed) {
 		g.metrics.refusedOrigin(rt.id, r.Header.Get("Origin"), d.Reason == cors.ReasonOriginMalformed)
 	}

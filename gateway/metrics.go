@@ -3,7 +3,7 @@ package gateway
 import (
 	"strconv"
 	"sync"
-	"time"
+	"sync/atomic"
 
 	"github.com/crossgate/crossgate/cors"
 	"github.com/prometheus/client_golang/prometheus"
@@ -125,10 +125,6 @@ func (m *Metrics) refusedOrigin(route, origin string, malformed bool) {
 	m.refused.WithLabelValues(route, label).Inc()
 }
 
-func (m *Metrics) upstreamLatency(route string, d time.Duration) {
-	m.upstream.WithLabelValues(route).Observe(d.Seconds())
-}
-
 // Reload counts a config reload.
 func (m *Metrics) Reload(ok bool) {
 	if ok {
@@ -136,4 +132,66 @@ func (m *Metrics) Reload(ok bool) {
 	} else {
 		m.reloads.WithLabelValues("failure").Inc()
 	}
+}
+
+// routeMetrics holds one route's most used series, looked up once instead
+// of hashing label values on every request.
+type routeMetrics struct {
+	m         *Metrics
+	route     string
+	upstream  prometheus.Observer
+	statuses  [len(statusText)]atomic.Pointer[prometheus.Counter]
+	decisions [3][maxReasons]atomic.Pointer[prometheus.Counter]
+}
+
+// maxReasons bounds the cors.Reason values whose counters a route caches;
+// any beyond it are counted through the vector.
+const maxReasons = 16
+
+// reasonLabels are the reason codes, indexed by cors.Reason.
+var reasonLabels = func() []string {
+	var s []string
+	for _, r := range cors.Reasons() {
+		s = append(s, r.String())
+	}
+	return s
+}()
+
+func (m *Metrics) forRoute(route string) *routeMetrics {
+	return &routeMetrics{m: m, route: route, upstream: m.upstream.WithLabelValues(route)}
+}
+
+// cached returns the counter in slot, creating it with make on first use.
+func cached(slot *atomic.Pointer[prometheus.Counter], make func() prometheus.Counter) prometheus.Counter {
+	if c := slot.Load(); c != nil {
+		return *c
+	}
+	c := make()
+	slot.Store(&c)
+	return c
+}
+
+func (rm *routeMetrics) request(status int) {
+	if status < 0 || status >= len(statusText) {
+		rm.m.requests.WithLabelValues(rm.route, "other").Inc()
+		return
+	}
+	cached(&rm.statuses[status], func() prometheus.Counter {
+		return rm.m.requests.WithLabelValues(rm.route, statusText[status])
+	}).Inc()
+}
+
+func (rm *routeMetrics) decision(d *cors.Decision) {
+	k, r := int(d.Kind), int(d.Reason)
+	if k >= len(rm.decisions) || r >= len(reasonLabels) || r >= maxReasons {
+		rm.m.decision(rm.route, d)
+		return
+	}
+	cached(&rm.decisions[k][r], func() prometheus.Counter {
+		result := "refused"
+		if d.Allowed {
+			result = "allowed"
+		}
+		return rm.m.decisions.WithLabelValues(rm.route, d.Kind.String(), result, reasonLabels[r])
+	}).Inc()
 }

@@ -8,8 +8,11 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // upstream is a set of targets tried in turn (round robin), with one
@@ -52,7 +55,7 @@ func (u *upstream) pick() *url.URL {
 // hop-by-hop headers, streams bodies and tunnels WebSocket upgrades; the
 // route adds target selection, prefix stripping, X-Forwarded-* and the CORS
 // handling of responses.
-func newProxy(rt *route, metrics *Metrics, modify func(*http.Response) error, onError func(http.ResponseWriter, *http.Request, error)) *httputil.ReverseProxy {
+func newProxy(rt *route, buffers *bufferPool, modify func(*http.Response) error, onError func(http.ResponseWriter, *http.Request, error)) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			target := rt.upstream.pick()
@@ -68,12 +71,27 @@ func newProxy(rt *route, metrics *Metrics, modify func(*http.Response) error, on
 			pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 			pr.SetXForwarded()
 		},
-		Transport:      timedTransport{base: rt.upstream.transport, route: rt.id, metrics: metrics},
+		Transport:      timedTransport{base: rt.upstream.transport, latency: rt.metrics.upstream},
+		BufferPool:     buffers,
 		ModifyResponse: modify,
 		ErrorHandler:   onError,
 		ErrorLog:       nil,
 	}
 }
+
+// bufferPool lends the proxies their body-copy buffers; without it,
+// ReverseProxy allocates 32 KiB per response, and the garbage collector
+// then costs more than the proxying. One pool serves every snapshot.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.p.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 func singleJoin(a, b string) string {
 	if a == "" || a == "/" {
@@ -101,13 +119,12 @@ func upstreamStatus(err error) int {
 // headers, for the route's latency histogram.
 type timedTransport struct {
 	base    http.RoundTripper
-	route   string
-	metrics *Metrics
+	latency prometheus.Observer
 }
 
 func (t timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.base.RoundTrip(r)
-	t.metrics.upstreamLatency(t.route, time.Since(start))
+	t.latency.Observe(time.Since(start).Seconds())
 	return resp, err
 }

@@ -23,7 +23,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	log := slog.New(slog.NewJSONHandler(stdout, nil))
+	logs := gateway.NewLogWriter(stdout)
+	defer logs.Close()
+	log := slog.New(slog.NewJSONHandler(logs, nil))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
