@@ -41,8 +41,12 @@ const (
 	// RedirectContainsCredentials: a cross-origin Location with a username
 	// or password.
 	RedirectContainsCredentials Code = "RedirectContainsCredentials"
-	// CorsDisabledScheme: a Location whose scheme is not http or https.
+	// CorsDisabledScheme: a Location whose scheme is not http or https,
+	// nor one of UnsafeRedirect's.
 	CorsDisabledScheme Code = "CorsDisabledScheme"
+	// UnsafeRedirect: a Location whose scheme is about, blob, data or file.
+	// Chrome reports it as net::ERR_UNSAFE_REDIRECT.
+	UnsafeRedirect Code = "UnsafeRedirect"
 	// TooManyRedirects: a 21st redirect. Chrome reports it as
 	// net::ERR_TOO_MANY_REDIRECTS, not as a CORS error.
 	TooManyRedirects Code = "TooManyRedirects"
@@ -94,7 +98,7 @@ const (
 	chromePreflightPrefix = "Response to preflight request doesn't pass access control check: "
 	chromeValidValueHint  = " Have the server send the header with a valid value."
 	chromeXHRCredentials  = " The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute."
-	chromeSchemes         = "http, data, isolated-app, chrome-extension, chrome, https, chrome-untrusted"
+	chromeSchemes         = "chrome, chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, http, https, isolated-app"
 )
 
 // chromeReason returns Chrome's text for code after the common prefix.
@@ -132,7 +136,9 @@ func chromeReason(code Code, value string, xhr bool) string {
 	case InvalidAllowHeadersPreflightResponse:
 		return "Cannot parse Access-Control-Allow-Headers response header field in preflight response."
 	case RedirectContainsCredentials:
-		return "Redirect location '" + v + "' contains a username and password, which is disallowed for cross-origin requests."
+		// Chrome (156) leaves the location out of its message; Error.Value
+		// and the cause name it.
+		return "Redirect location '' contains a username and password, which is disallowed for cross-origin requests."
 	case CorsDisabledScheme:
 		return "Cross origin requests are only supported for protocol schemes: " + chromeSchemes + "."
 	}
@@ -159,14 +165,22 @@ func chromeMessage(req *Request, code Code, value string) string {
 		return req.Method + " " + req.URL.String() + " net::ERR_TOO_MANY_REDIRECTS"
 	case InvalidRedirect:
 		return req.Method + " " + req.URL.String() + " net::ERR_INVALID_REDIRECT"
+	case UnsafeRedirect:
+		return req.Method + " " + req.URL.String() + " net::ERR_UNSAFE_REDIRECT"
+	}
+	// Chrome names the URL it refused to go to when the scheme is wrong,
+	// the URL of the response otherwise.
+	at := req.URL.String()
+	if code == CorsDisabledScheme {
+		at = value
 	}
 	var b strings.Builder
 	b.WriteString("Access to ")
 	b.WriteString(string(req.initiator()))
 	b.WriteString(" at '")
-	b.WriteString(req.URL.String())
+	b.WriteString(at)
 	b.WriteString("' ")
-	if initial := req.InitialURL().String(); initial != req.URL.String() {
+	if initial := req.InitialURL().String(); initial != at {
 		b.WriteString("(redirected from '")
 		b.WriteString(initial)
 		b.WriteString("') ")
@@ -212,7 +226,6 @@ const (
 	ffInvalidAllowHeader      = "CORSInvalidAllowHeader"
 	ffDidNotSucceed           = "CORSDidNotSucceed2"
 	ffRequestNotHTTP          = "CORSRequestNotHttp"
-	ffAuthorizationWildcard   = "CORSAllowHeaderFromPreflightDeprecation"
 )
 
 // firefoxMessage fills in Firefox's message for key; arg is the key's
@@ -245,9 +258,6 @@ func firefoxMessage(key, url, arg string) string {
 		reason = "invalid token ‘" + arg + "’ in CORS header ‘Access-Control-Allow-Headers’)."
 	case ffRequestNotHTTP:
 		reason = "CORS request not http)."
-	case ffAuthorizationWildcard:
-		return "Cross-Origin Request Warning: The Same Origin Policy will disallow reading the remote resource at " + url +
-			" soon. (Reason: When the `Access-Control-Allow-Headers` is `*`, the `Authorization` header is not covered. To include the `Authorization` header, it must be explicitly listed in CORS header `Access-Control-Allow-Headers`)."
 	default:
 		reason = "CORS request did not succeed). Status code: " + arg + "."
 	}

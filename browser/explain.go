@@ -102,10 +102,7 @@ func (r *Request) explain(f *failure, status int) (cause, fix, config string) {
 		config = "allow_methods: " + yamlList(appendMissing(withoutStar(f.allowed, r.Credentials), r.Method))
 	case HeaderDisallowedByPreflightResponse:
 		cause = fmt.Sprintf("The page sends the request header %s, which is not CORS-safelisted, and the preflight's Access-Control-Allow-Headers (%s) does not allow it.", strings.Join(f.missing, ", "), listOrNone(f.allowed))
-		switch {
-		case slices.Contains(f.missing, "authorization") && slices.Contains(f.allowed, "*"):
-			cause += " * never covers Authorization: it must be listed by name."
-		case r.Credentials && slices.Contains(f.allowed, "*"):
+		if r.Credentials && slices.Contains(f.allowed, "*") {
 			cause += " With credentials, * does not mean every header."
 		}
 		names := canonicalNames(f.missing)
@@ -122,7 +119,7 @@ func (r *Request) explain(f *failure, status int) (cause, fix, config string) {
 	case RedirectContainsCredentials:
 		cause = fmt.Sprintf("The response redirects to %s, a URL with a username or password; browsers refuse such redirects for cross-origin requests.", f.value)
 		fix = "Redirect to the URL without user:password@, and pass credentials in a header or a cookie."
-	case CorsDisabledScheme:
+	case CorsDisabledScheme, UnsafeRedirect:
 		cause = fmt.Sprintf("The response redirects to %s; CORS requests only go to http and https URLs.", f.value)
 		fix = "Redirect to an https URL."
 	case TooManyRedirects:

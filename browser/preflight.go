@@ -82,8 +82,9 @@ func setFetchMetadata(h http.Header, req *Request) {
 // Access-Control-Allow-Methods and -Headers must parse as token lists;
 // req's method must be safelisted, listed byte-exact, or covered by "*"
 // without credentials; and each unsafe header name of req must be listed
-// in any case, or covered by "*" without credentials; "*" never covers
-// Authorization.
+// in any case, or covered by "*" without credentials. "*" covers
+// Authorization too: the Fetch standard says it never does, but Chrome
+// (156) lets it, and Firefox lets it with a deprecation warning.
 //
 // It returns nil when the actual request may be sent, an *Error when the
 // browser blocks it, and any other error when req is invalid.
@@ -131,18 +132,13 @@ func CheckPreflight(req *Request, resp *http.Response) error {
 		if containsFold(headers, name) {
 			continue
 		}
-		if wildcard && name != "authorization" && slices.Contains(headers, "*") {
+		if wildcard && slices.Contains(headers, "*") {
 			continue
 		}
 		missing = append(missing, name)
 	}
 	if len(missing) > 0 {
-		f := &failure{code: HeaderDisallowedByPreflightResponse, value: missing[0], ffKey: ffMissingAllowHeader, ffArg: missing[0], allowed: headers, missing: missing}
-		if missing[0] == "authorization" && slices.Contains(headers, "*") && wildcard {
-			// Firefox still lets "*" cover Authorization, with a warning.
-			f.ffKey = ffAuthorizationWildcard
-		}
-		return req.fail(f, status)
+		return req.fail(&failure{code: HeaderDisallowedByPreflightResponse, value: missing[0], ffKey: ffMissingAllowHeader, ffArg: missing[0], allowed: headers, missing: missing}, status)
 	}
 	return nil
 }

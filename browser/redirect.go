@@ -8,14 +8,19 @@ import (
 // MaxRedirects is how many redirects a browser follows; the next one fails.
 const MaxRedirects = 20
 
+// unsafeRedirectSchemes are the schemes of the URLs Chrome's network stack
+// has a loader for but never redirects to.
+var unsafeRedirectSchemes = map[string]bool{"about": true, "blob": true, "data": true, "file": true}
+
 // Redirect applies the Fetch standard's HTTP-redirect fetch to resp, the
 // response to req. When resp is not a redirect (a status other than 301,
 // 302, 303, 307 or 308, or no Location) it returns nil, nil: resp is the
 // final response. Otherwise it returns the request for the Location, or an
-// *Error when the browser stops: the redirect response fails the CORS
-// check (each hop must pass it), the Location is not a URL or not http(s),
-// it is a cross-origin URL with a username or password, or it would be
-// redirect number 21. Any other error means req is invalid.
+// *Error when the browser stops, in Chrome's order: it would be redirect
+// number 21, the Location is not a URL, the redirect response fails the
+// CORS check (each hop must pass it), the Location is not http(s), or it is
+// a cross-origin URL with a username or password. Any other error means req
+// is invalid.
 //
 // The next request is req with the new URL, and: POST becomes GET for 301
 // and 302, any method but GET and HEAD becomes GET for 303, and the body
@@ -33,22 +38,33 @@ func Redirect(req *Request, resp *http.Response) (*Request, error) {
 		return nil, nil
 	}
 	status := strconv.Itoa(resp.StatusCode)
-	if err := CheckResponse(req, resp); err != nil {
-		return nil, err
-	}
+	// Chrome's network stack refuses a 21st redirect and a Location that is
+	// not a URL before the CORS check runs; the scheme is judged after it.
 	next, err := req.URL.Parse(location)
+	if err == nil {
+		next.Fragment, next.RawFragment = "", ""
+		if next.Path == "" && next.Opaque == "" {
+			next.Path = "/"
+		}
+	}
+	if req.redirects >= MaxRedirects {
+		value := location
+		if err == nil {
+			value = next.String()
+		}
+		return nil, req.fail(&failure{code: TooManyRedirects, value: value, ffKey: ffDidNotSucceed, ffArg: status}, resp.StatusCode)
+	}
 	if err != nil {
 		return nil, req.fail(&failure{code: InvalidRedirect, value: location, ffKey: ffDidNotSucceed, ffArg: status}, resp.StatusCode)
 	}
-	next.Fragment, next.RawFragment = "", ""
+	if err := CheckResponse(req, resp); err != nil {
+		return nil, err
+	}
+	if unsafeRedirectSchemes[next.Scheme] {
+		return nil, req.fail(&failure{code: UnsafeRedirect, value: next.String(), ffKey: ffRequestNotHTTP}, resp.StatusCode)
+	}
 	if next.Scheme != "http" && next.Scheme != "https" {
 		return nil, req.fail(&failure{code: CorsDisabledScheme, value: next.String(), ffKey: ffRequestNotHTTP}, resp.StatusCode)
-	}
-	if next.Path == "" && next.Opaque == "" {
-		next.Path = "/"
-	}
-	if req.redirects >= MaxRedirects {
-		return nil, req.fail(&failure{code: TooManyRedirects, value: next.String(), ffKey: ffDidNotSucceed, ffArg: status}, resp.StatusCode)
 	}
 	nextOrigin := serializeOrigin(next)
 	currentOrigin := serializeOrigin(req.URL)

@@ -119,10 +119,16 @@ func TestRedirectFailures(t *testing.T) {
 		{name: "redirect must pass the CORS check", url: api, resp: response(302, "Location", originB+"/"), want: browser.MissingAllowOriginHeader},
 		{name: "redirect with credentials mismatch", url: api, resp: response(302, "Location", originB+"/", "Access-Control-Allow-Origin", originB), want: browser.AllowOriginMismatch},
 		{name: "ftp location", url: api, resp: response(302, "Location", "ftp://b.test/", "Access-Control-Allow-Origin", "*"), want: browser.CorsDisabledScheme,
-			chrome: "Access to fetch at 'https://api.example.com/v1/items' from origin 'https://app.example.com' has been blocked by CORS policy: Cross origin requests are only supported for protocol schemes: http, data, isolated-app, chrome-extension, chrome, https, chrome-untrusted."},
-		{name: "data location", url: api, resp: response(307, "Location", "data:text/plain,x", "Access-Control-Allow-Origin", "*"), want: browser.CorsDisabledScheme},
+			chrome: "Access to fetch at 'ftp://b.test/' (redirected from 'https://api.example.com/v1/items') from origin 'https://app.example.com' has been blocked by CORS policy: Cross origin requests are only supported for protocol schemes: chrome, chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, http, https, isolated-app."},
+		{name: "javascript location", url: api, resp: response(302, "Location", "javascript:1", "Access-Control-Allow-Origin", "*"), want: browser.CorsDisabledScheme},
+		{name: "data location", url: api, resp: response(307, "Location", "data:text/plain,x", "Access-Control-Allow-Origin", "*"), want: browser.UnsafeRedirect,
+			chrome: "GET https://api.example.com/v1/items net::ERR_UNSAFE_REDIRECT"},
+		{name: "file location", url: api, resp: response(302, "Location", "file:///etc/passwd", "Access-Control-Allow-Origin", "*"), want: browser.UnsafeRedirect},
+		{name: "blob location", url: api, resp: response(302, "Location", "blob:https://app.example.com/x", "Access-Control-Allow-Origin", "*"), want: browser.UnsafeRedirect},
+		{name: "about location", url: api, resp: response(302, "Location", "about:blank", "Access-Control-Allow-Origin", "*"), want: browser.UnsafeRedirect},
+		{name: "the CORS check comes before the scheme", url: api, resp: response(302, "Location", "data:text/plain,x"), want: browser.MissingAllowOriginHeader},
 		{name: "cross-origin user:pass", url: api, resp: response(302, "Location", "https://user:pass@b.test/", "Access-Control-Allow-Origin", "*"), want: browser.RedirectContainsCredentials,
-			chrome: "Access to fetch at 'https://api.example.com/v1/items' from origin 'https://app.example.com' has been blocked by CORS policy: Redirect location 'https://user:pass@b.test/' contains a username and password, which is disallowed for cross-origin requests."},
+			chrome: "Access to fetch at 'https://api.example.com/v1/items' from origin 'https://app.example.com' has been blocked by CORS policy: Redirect location '' contains a username and password, which is disallowed for cross-origin requests."},
 		{name: "cross-origin user only", url: api, resp: response(302, "Location", "https://user@b.test/", "Access-Control-Allow-Origin", "*"), want: browser.RedirectContainsCredentials},
 		{name: "cross-origin password only", url: api, resp: response(302, "Location", "https://:pass@b.test/", "Access-Control-Allow-Origin", "*"), want: browser.RedirectContainsCredentials},
 		{name: "cross-origin empty userinfo", url: api, resp: response(302, "Location", "https://@b.test/", "Access-Control-Allow-Origin", "*")},
@@ -130,6 +136,7 @@ func TestRedirectFailures(t *testing.T) {
 		{name: "userinfo within the page's origin", url: page + "/a", resp: response(302, "Location", "https://u:p@app.example.com/b")},
 		{name: "unparsable location", url: api, resp: response(302, "Location", "https://b.test/%zz", "Access-Control-Allow-Origin", "*"), want: browser.InvalidRedirect,
 			chrome: "GET https://api.example.com/v1/items net::ERR_INVALID_REDIRECT"},
+		{name: "an unparsable location fails before the CORS check", url: api, resp: response(302, "Location", "http://[::1"), want: browser.InvalidRedirect},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,9 +179,16 @@ func TestRedirectLimit(t *testing.T) {
 	if req.Redirects() != browser.MaxRedirects {
 		t.Errorf("Redirects = %d; want %d", req.Redirects(), browser.MaxRedirects)
 	}
-	_, err := browser.Redirect(req, response(302, "Location", "/21", "Access-Control-Allow-Origin", "*"))
-	if got := code(t, err); got != browser.TooManyRedirects {
-		t.Fatalf("redirect 21: %q; want TooManyRedirects", got)
+	// The limit is checked before the CORS check: a 21st redirect without
+	// CORS headers still fails as one redirect too many.
+	for _, resp := range []*http.Response{
+		response(302, "Location", "/21", "Access-Control-Allow-Origin", "*"),
+		response(302, "Location", "/21"),
+	} {
+		_, err := browser.Redirect(req, resp)
+		if got := code(t, err); got != browser.TooManyRedirects {
+			t.Fatalf("redirect 21 with headers %v: %q; want TooManyRedirects", resp.Header, got)
+		}
 	}
 }
 

@@ -42,9 +42,9 @@ type Request struct {
 	// HEAD, OPTIONS, POST and PUT as browsers do; other methods are sent,
 	// and matched, as written.
 	Method string
-	// Header holds the headers the script sets. Each value is one
-	// Headers.append and is judged on its own, as the Fetch standard does;
-	// several values of one name are sent as one line joined with ", ".
+	// Header holds the headers the script sets, each value one
+	// Headers.append. Several values of one name are sent, and judged
+	// safelisted or not, as one line joined with ", ", as Chrome does.
 	Header http.Header
 	// Credentials is true for credentials mode "include" (fetch's
 	// credentials: "include", XMLHttpRequest's withCredentials).

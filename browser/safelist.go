@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -41,21 +42,27 @@ func isSafelistedMethod(m string) bool {
 // UnsafeHeaderNames returns the Fetch standard's "CORS-unsafe request-header
 // names" of h: the names of headers that are not CORS-safelisted, and all
 // safelisted ones too when their values sum to more than 1,024 bytes;
-// lower-cased, de-duplicated and sorted. Each value of h is judged as one
-// entry of the Fetch standard's header list, as Headers.append makes them.
+// lower-cased, de-duplicated and sorted. The values of one name are judged
+// joined with ", ", as they go on the wire: Chrome judges the request's
+// headers after joining them, so two Accept values of 100 bytes each make
+// one unsafe value of 202 bytes, although the Fetch standard judges each
+// Headers.append on its own.
 func UnsafeHeaderNames(h http.Header) []string {
+	joined := make(map[string][]string, len(h))
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		lower := strings.ToLower(name)
+		joined[lower] = append(joined[lower], h[name]...)
+	}
 	var unsafe, safe []string
 	total := 0
-	for name, values := range h {
-		lower := strings.ToLower(name)
-		for _, value := range values {
-			if IsSafelistedHeader(name, value) {
-				safe = append(safe, lower)
-				total += len(value)
-				continue
-			}
-			unsafe = append(unsafe, lower)
+	for name, values := range joined {
+		value := strings.Join(values, ", ")
+		if IsSafelistedHeader(name, value) {
+			safe = append(safe, name)
+			total += len(value)
+			continue
 		}
+		unsafe = append(unsafe, name)
 	}
 	if total > maxSafelistedTotal {
 		unsafe = append(unsafe, safe...)
