@@ -1,0 +1,13 @@
+// Package checkagree holds a real-browser test, not a library: it serves
+// dozens of deliberately misbehaving CORS servers on loopback, has headless
+// Chromium fetch from each of them, runs `crossgate check` on the same
+// request, and fails on any server where the two reach a different verdict
+// (allowed or blocked) or name a different DevTools CORS error.
+//
+// Run it with
+//
+//	go test -v ./e2e/checkagree
+//
+// It prints "N agree, M disagree" at the end. It skips when Chromium is not
+// installed, and fails then when the CI environment variable is set.
+package checkagree
