@@ -240,6 +240,12 @@ type CSRF struct {
 	// random one at start, and tokens do not survive a restart. Token
 	// modes only.
 	Secret string
+	// CookieDomain, when set, is the Domain of the token cookie, so that
+	// pages on sibling hosts (app.example.com for api.example.com) can read
+	// the token and send it back. The cookie is SameSite=Lax: token mode
+	// serves pages of the same site only; routes called from other sites
+	// use fetch-metadata. Token modes only.
+	CookieDomain string
 	// TokenTTL is how long a token stays valid: a session, not a request.
 	// DefaultTokenTTL when the file leaves it out. Token modes only.
 	TokenTTL time.Duration

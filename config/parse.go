@@ -659,6 +659,9 @@ func (d *decoder) csrf(n *yaml.Node, path, what string) *CSRF {
 		"mode":         func(p string, v *yaml.Node) { c.Mode = CSRFMode(d.str(v, p, what+": mode")) },
 		"exempt_paths": func(p string, v *yaml.Node) { c.ExemptPaths = d.strs(v, p, what+": exempt_paths") },
 		"secret":       func(p string, v *yaml.Node) { c.Secret = d.str(v, p, what+": secret") },
+		"cookie_domain": func(p string, v *yaml.Node) {
+			c.CookieDomain = d.str(v, p, what+": cookie_domain")
+		},
 		"token_ttl": func(p string, v *yaml.Node) {
 			c.TokenTTL, tokenTTL = d.duration(v, p, what+": token_ttl"), true
 		},

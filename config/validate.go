@@ -403,6 +403,12 @@ func (k *checker) csrf(c *CSRF, path, what string) {
 		k.errorf(child(path, "secret"), "%s: secret is shorter than %d bytes; generate one with: openssl rand -hex 32", what, MinCSRFSecretLength)
 	}
 	switch {
+	case c.CookieDomain != "" && !token:
+		k.errorf(child(path, "cookie_domain"), "%s: cookie_domain is used only by modes token and both", what)
+	case c.CookieDomain != "" && !validHost(strings.TrimPrefix(c.CookieDomain, ".")):
+		k.errorf(child(path, "cookie_domain"), "%s: cookie_domain %q is not a domain name", what, c.CookieDomain)
+	}
+	switch {
 	case c.TokenTTL != 0 && !token:
 		k.errorf(child(path, "token_ttl"), "%s: token_ttl is used only by modes token and both", what)
 	case token && c.TokenTTL <= 0:

@@ -19,7 +19,7 @@ func newCSRF(rt *route, c *config.CSRF) (*csrf.Protection, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := csrf.Config{Mode: mode, ExemptPaths: c.ExemptPaths, TokenTTL: c.TokenTTL}
+	cfg := csrf.Config{Mode: mode, ExemptPaths: c.ExemptPaths, TokenTTL: c.TokenTTL, CookieDomain: c.CookieDomain}
 	if c.Secret != "" {
 		cfg.Secrets = []string{c.Secret}
 	}

@@ -17,6 +17,7 @@ upstreams:
 routes:
   - {id: meta, path_prefix: /meta/, upstream: u, cors: web, csrf: {mode: fetch-metadata, exempt_paths: [/meta/hooks]}}
   - {id: token, path_prefix: /token/, upstream: u, cors: web, csrf: {mode: token}}
+  - {id: shared, path_prefix: /shared/, upstream: u, cors: web, csrf: {mode: token, cookie_domain: example.com}}
 `, up.URL)
 
 	tests := []struct {
@@ -76,6 +77,16 @@ routes:
 		t.Errorf("csrf refusals (cross-site) = %v, want 1", got)
 	}
 
+	t.Run("cookie_domain lets sibling hosts read the token", func(t *testing.T) {
+		resp, err := http.Get(gw.URL + "/shared/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if c := resp.Cookies(); len(c) != 1 || c[0].Domain != "example.com" || c[0].HttpOnly {
+			t.Errorf("token cookie = %+v, want one readable cookie for example.com", c)
+		}
+	})
 	t.Run("token route: a token from a GET lets the POST through", func(t *testing.T) {
 		resp, err := http.Get(gw.URL + "/token/x")
 		if err != nil {
