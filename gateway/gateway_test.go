@@ -588,7 +588,7 @@ routes:
 	stop := make(chan struct{})
 	var failures, total, mixed atomic.Int64
 	var wg sync.WaitGroup
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 5 * time.Second}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 15 * time.Second}
 	deadline := time.Now().Add(20 * time.Second)
 	for range 8 {
 		wg.Add(1)

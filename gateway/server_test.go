@@ -86,7 +86,7 @@ func TestServerReloadsFromFile(t *testing.T) {
 	case addrs = <-ready:
 	case err := <-done:
 		t.Fatalf("Run: %v", err)
-	case <-time.After(5 * time.Second):
+	case <-time.After(15 * time.Second):
 		t.Fatal("server did not start")
 	}
 	base := "http://" + addrs[0].String()
@@ -97,7 +97,7 @@ func TestServerReloadsFromFile(t *testing.T) {
 	// waitFor polls until cond holds, for at most 5 s.
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 			if cond() {
 				return
 			}
@@ -195,7 +195,7 @@ func startServer(t *testing.T, configText string) (gw, adminAddr net.Addr, stop 
 	case err := <-done:
 		cancel()
 		t.Fatalf("Run: %v", err)
-	case <-time.After(5 * time.Second):
+	case <-time.After(15 * time.Second):
 		cancel()
 		t.Fatal("server did not start")
 	}
