@@ -59,8 +59,24 @@ type handler struct {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := h.p.cur.Load()
+	if _, ok := r.Header[headerOrigin]; !ok && !c.staticAny {
+		// The most common request of all (same-origin pages, servers,
+		// curl) only needs Vary: Origin; skip building a Decision.
+		wh := w.Header()
+		if len(wh[headerVary]) == 0 {
+			s := h.p.slabs.take(1)
+			s[0] = headerOrigin
+			wh[headerVary] = s
+		} else {
+			d := Decision{vary: headerOrigin, slabs: &h.p.slabs}
+			d.Apply(wh)
+		}
+		h.next.ServeHTTP(w, r)
+		return
+	}
 	var d Decision
-	h.p.cur.Load().decide(&d, r.Method, r.Header, &h.p.slabs)
+	c.decide(&d, r.Method, r.Header, &h.p.slabs)
 	d.Apply(w.Header())
 	if d.Kind == Preflight {
 		w.WriteHeader(d.Status)
