@@ -1,17 +1,10 @@
 package cors
 
-import (
-	"math/rand/v2"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // slabSize is the number of header values in one slab. A request takes at
 // most a dozen, so one allocation serves hundreds of requests.
 const slabSize = 2048
-
-// slabShards spreads concurrent requests over independent slabs so that
-// they seldom contend for the same counter.
-const slabShards = 1
 
 // slabAlloc hands out fresh []string storage for header values. Each slot is
 // given out once and never reused, so a handler that changes a header value
@@ -20,12 +13,7 @@ const slabShards = 1
 // plus one allocation per slab: this is how Apply writes headers without
 // allocating per request and without sharing slices between requests.
 type slabAlloc struct {
-	shards [slabShards]slabShard
-}
-
-type slabShard struct {
 	cur atomic.Pointer[slab]
-	_   [56]byte // keep shards on separate cache lines
 }
 
 type slab struct {
@@ -38,12 +26,8 @@ func (a *slabAlloc) take(n int) []string {
 	if a == nil || n > slabSize/8 {
 		return make([]string, n)
 	}
-	sh := &a.shards[0]
-	if slabShards > 1 {
-		sh = &a.shards[rand.Uint32()%slabShards]
-	}
 	for {
-		s := sh.cur.Load()
+		s := a.cur.Load()
 		if s != nil {
 			end := s.next.Add(int64(n))
 			if end <= slabSize {
@@ -52,6 +36,6 @@ func (a *slabAlloc) take(n int) []string {
 		}
 		// Full (or none yet): install a new slab unless another request
 		// already has.
-		sh.cur.CompareAndSwap(s, new(slab))
+		a.cur.CompareAndSwap(s, new(slab))
 	}
 }
