@@ -153,29 +153,22 @@ func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors
 	if !d.Allowed && d.Kind != cors.NotCORS && (d.Reason == cors.ReasonOriginNotAllowed || d.Reason == cors.ReasonOriginMalformed) {
 		g.metrics.refusedOrigin(rt.id, r.Header.Get("Origin"), d.Reason == cors.ReasonOriginMalformed)
 	}
-	switch p.mode {
-	case ModeGateway:
-		if d.Kind == cors.Preflight {
-			d.Apply(w.Header())
-			if !d.Allowed {
-				w.Header().Set(ReasonHeader, refusal(&d))
-			}
-			w.WriteHeader(d.Status)
-			return d
-		}
-		if p.enforceOrigin && d.Kind == cors.Actual && !d.Allowed {
-			g.gatewayError(w, r, rt, http.StatusForbidden, "origin not allowed: "+d.Reason.String())
-			return d
-		}
-	default:
-		if d.Kind == cors.Preflight {
+	if d.Kind == cors.Preflight {
+		if p.mode != ModeGateway {
 			g.upstreamPreflight(w, r, rt, &d)
 			return d
 		}
-		if p.enforceOrigin && d.Kind == cors.Actual && !d.Allowed {
-			g.gatewayError(w, r, rt, http.StatusForbidden, "origin not allowed: "+d.Reason.String())
-			return d
+		d.Apply(w.Header())
+		if !d.Allowed {
+			w.Header().Set(ReasonHeader, refusal(&d))
 		}
+		w.WriteHeader(d.Status)
+		return d
+	}
+	// Config validation allows enforce_origin only in gateway mode.
+	if p.enforceOrigin && d.Kind == cors.Actual && !d.Allowed {
+		g.gatewayError(w, r, rt, http.StatusForbidden, "origin not allowed: "+d.Reason.String())
+		return d
 	}
 	if rt.csrf != nil && !g.protect(w, r, rt, &d) {
 		return d
