@@ -26,14 +26,7 @@ func TestCommands(t *testing.T) {
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("listen: 127.0.0.1:0\npolicies:\n  web:\n    allow_origins: [\"*\"]\n    allow_credentials: true\n    alow_headers: [X]\n"), 0o600)
 
-	tests := []struct {
-		name     string
-		args     []string
-		code     int
-		stdout   string // regexp the output must match
-		stderr   string
-		jsonKeys []string // top-level keys of a JSON stdout
-	}{
+	tests := []cliCase{
 		{"no command", nil, 2, "", "Usage: crossgate", nil},
 		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`, nil},
 		{"version", []string{"version"}, 0, `crossgate \S+\ncommit \S+\ngo1\.`, "", nil},
@@ -47,7 +40,22 @@ func TestCommands(t *testing.T) {
 		{"scan an unreachable host", []string{"scan", "http://127.0.0.1:1/"}, 2, "", "could not scan", nil},
 		{"scan with a bad --resolve", []string{"scan", "--resolve", "nonsense", clean.URL}, 2, "", "HOST:PORT:ADDR", nil},
 	}
-	for _, tt := range tests {
+	runCases(t, tests)
+}
+
+// cliCase is one run of the command line and what it must print.
+type cliCase struct {
+	name     string
+	args     []string
+	code     int
+	stdout   string // regexp the output must match
+	stderr   string
+	jsonKeys []string // top-level keys of a JSON stdout
+}
+
+func runCases(t *testing.T, cases []cliCase) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(tt.args, &stdout, &stderr)
