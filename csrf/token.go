@@ -189,7 +189,9 @@ func cookieValue(h http.Header, name string) (string, bool) {
 			if j := strings.IndexByte(v, ';'); j >= 0 {
 				v = v[:j]
 			}
-			v = strings.TrimRight(v, " \t")
+			for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
+				v = v[:len(v)-1]
+			}
 			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
 				v = v[1 : len(v)-1]
 			}
