@@ -24,10 +24,10 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 echo "== go test -race"
 go test -race -count=1 $(go list ./... | grep -v /e2e/conformance)
 
-echo "== browser conformance suite (headless Chromium)"
-# Run from its directory so that go test prints the suite's summary line.
-(cd e2e/conformance && go test -race -count=1)
-
 echo "== benchmarks (one iteration each, to prove they run)"
 (cd bench && go test -run '^$' -bench . -benchtime 1x ./... >/dev/null)
 echo "benchmarks ran"
+
+echo "== browser conformance suite (headless Chromium)"
+# Run from its directory so that go test prints the suite's summary line.
+(cd e2e/conformance && go test -race -count=1)
