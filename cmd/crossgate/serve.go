@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/crossgate/crossgate/config"
@@ -22,6 +23,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	file := fs.String("c", "crossgate.yaml", "config file")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if os.Getenv("GOGC") == "" {
+		// A gateway's live heap is small and its garbage is per request:
+		// collecting when the heap has grown fourfold rather than twofold
+		// saves most of the collector's CPU for a few MB of memory.
+		debug.SetGCPercent(400)
 	}
 	logs := gateway.NewLogWriter(stdout)
 	defer logs.Close()
