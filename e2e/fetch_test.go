@@ -192,3 +192,31 @@ func TestFetch(t *testing.T) {
 		})
 	}
 }
+
+// TestLatePreflightStaysWithItsFetch runs a preflighted PUT and, at once, a
+// simple GET in the same tab, several times: DevTools may report the PUT's
+// preflight after the PUT has settled, and it must not be counted against
+// the GET.
+func TestLatePreflightStaysWithItsFetch(t *testing.T) {
+	b := e2e.LaunchTest(t, e2e.Options{})
+	page, api, _ := origins(t)
+	ctx := context.Background()
+	for i := range 5 {
+		put, err := b.Fetch(ctx, page.URL+"/", e2e.FetchRequest{
+			URL: api.URL + "/preflight/" + string(rune('a'+i)), Method: "PUT", Header: http.Header{"X-Ok": {"1"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		get, err := b.Fetch(ctx, page.URL+"/", e2e.FetchRequest{URL: api.URL + "/cors"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !put.OK {
+			t.Fatalf("PUT %d: %+v", i, put)
+		}
+		if get.Preflighted {
+			t.Errorf("round %d: the simple GET is reported as preflighted: %+v", i, get.Trace.Requests)
+		}
+	}
+}

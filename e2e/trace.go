@@ -41,6 +41,9 @@ type Request struct {
 	Type string
 	// Preflight reports whether this is a CORS preflight request.
 	Preflight bool
+	// PreflightFor is, for a preflight, the id of the request it guards,
+	// when DevTools names it.
+	PreflightFor string
 	// Status is the status of the last response, 0 when none arrived.
 	Status int
 	// Header holds the response headers as received from the network, before
@@ -133,6 +136,11 @@ func (r *recorder) end() Trace {
 func (r *recorder) snapshotLocked() Trace {
 	t := Trace{Console: append([]ConsoleMessage(nil), r.console...)}
 	for _, q := range r.requests {
+		if q.PreflightFor != "" && r.byID[q.PreflightFor] == nil {
+			// DevTools can report a preflight after the fetch it guarded
+			// has settled: it belongs to an earlier call, not this one.
+			continue
+		}
 		t.Requests = append(t.Requests, *q)
 	}
 	return t
@@ -165,6 +173,9 @@ func (r *recorder) handle(ev any) {
 			FinalURL:  e.Request.URL,
 			Type:      string(e.Type),
 			Preflight: e.Type == network.ResourceTypePreflight || (e.Initiator != nil && e.Initiator.Type == network.InitiatorTypePreflight),
+		}
+		if q.Preflight && e.Initiator != nil {
+			q.PreflightFor = string(e.Initiator.RequestID)
 		}
 		r.requests = append(r.requests, q)
 		r.byID[id] = q
