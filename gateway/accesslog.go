@@ -2,12 +2,12 @@ package gateway
 
 import (
 	"bufio"
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/crossgate/crossgate/cors"
 )
@@ -44,10 +44,12 @@ func (s *statusRecorder) status() int {
 	return s.code
 }
 
-// accessLog writes one structured line per request with the CORS decision
-// and its reason.
+// accessLog writes one JSON line per request with the CORS decision and its
+// reason, in the shape of a log/slog JSON record (time, level, msg, then
+// the fields). It is encoded by hand into a pooled buffer: through slog it
+// cost about two thirds of the CPU of a preflight answered at the edge.
 func (g *Gateway) accessLog(r *http.Request, routeID string, rec *statusRecorder, dur time.Duration, rt *route, d *cors.Decision) {
-	if !g.log.Enabled(r.Context(), slog.LevelInfo) {
+	if g.access == nil {
 		return
 	}
 	corsResult := "off"
@@ -57,21 +59,72 @@ func (g *Gateway) accessLog(r *http.Request, routeID string, rec *statusRecorder
 			corsResult = "allowed"
 		}
 	}
-	g.log.LogAttrs(context.Background(), slog.LevelInfo, "request",
-		slog.String("route", routeID),
-		slog.String("method", r.Method),
-		slog.String("host", r.Host),
-		slog.String("path", r.URL.Path),
-		slog.Int("status", rec.status()),
-		slog.Duration("duration", dur),
-		slog.String("origin", r.Header.Get("Origin")),
-		slog.String("cors_kind", d.Kind.String()),
-		slog.String("cors", corsResult),
-		slog.String("cors_reason", d.Reason.String()),
-		slog.String("csrf", rec.csrfReason),
-		slog.String("remote", r.RemoteAddr),
-	)
+	bp := g.lineBufs.Get().(*[]byte)
+	b := (*bp)[:0]
+	b = append(b, `{"time":"`...)
+	b = time.Now().UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"INFO","msg":"request"`...)
+	b = appendField(b, "route", routeID)
+	b = appendField(b, "method", r.Method)
+	b = appendField(b, "host", r.Host)
+	b = appendField(b, "path", r.URL.Path)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(rec.status()), 10)
+	b = append(b, `,"duration":`...)
+	b = strconv.AppendInt(b, int64(dur), 10)
+	b = appendField(b, "origin", r.Header.Get("Origin"))
+	b = appendField(b, "cors_kind", d.Kind.String())
+	b = appendField(b, "cors", corsResult)
+	b = appendField(b, "cors_reason", d.Reason.String())
+	b = appendField(b, "csrf", rec.csrfReason)
+	b = appendField(b, "remote", r.RemoteAddr)
+	b = append(b, "}\n"...)
+	_, _ = g.access.Write(b)
+	*bp = b
+	g.lineBufs.Put(bp)
 }
+
+// appendField appends ,"key":"value" with value escaped as a JSON string;
+// invalid UTF-8 becomes U+FFFD, as encoding/json does.
+func appendField(b []byte, key, value string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':', '"')
+	for i := 0; i < len(value); {
+		c := value[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			b = append(b, c)
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(value[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, "\ufffd"...)
+		} else {
+			b = append(b, value[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+const hex = "0123456789abcdef"
 
 // LogWriter batches log lines on their way to w: one write per request
 // costs a system call, about a tenth of a preflight's time. Lines reach w at

@@ -5,10 +5,12 @@
 package gateway
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -73,16 +75,20 @@ type snapshot struct {
 
 // Gateway is the http.Handler of the gateway's listener.
 type Gateway struct {
-	cur     atomic.Pointer[snapshot]
-	metrics *Metrics
-	log     *slog.Logger
-	buffers *bufferPool
+	cur      atomic.Pointer[snapshot]
+	metrics  *Metrics
+	log      *slog.Logger
+	access   io.Writer
+	lineBufs sync.Pool // of *[]byte, for access-log lines
+	buffers  *bufferPool
 }
 
 // Options are the process-wide parts of a Gateway.
 type Options struct {
 	Metrics *Metrics     // nil: a new one
-	Logger  *slog.Logger // access log and events; nil: discard
+	Logger  *slog.Logger // events (reloads, upstream errors); nil: discard
+	// AccessLog receives one JSON line per request; nil writes none.
+	AccessLog io.Writer
 }
 
 func newGateway(o Options) *Gateway {
@@ -92,7 +98,9 @@ func newGateway(o Options) *Gateway {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Gateway{metrics: o.Metrics, log: o.Logger, buffers: &bufferPool{}}
+	g := &Gateway{metrics: o.Metrics, log: o.Logger, access: o.AccessLog, buffers: &bufferPool{}}
+	g.lineBufs.New = func() any { b := make([]byte, 0, 512); return &b }
+	return g
 }
 
 // Metrics returns the gateway's metrics.

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,6 +24,8 @@ const DrainTimeout = 30 * time.Second
 type Server struct {
 	Store  config.Store
 	Logger *slog.Logger
+	// AccessLog receives one JSON line per request; nil writes none.
+	AccessLog io.Writer
 	// Reload, when set, asks for a reload on each receive (SIGHUP).
 	Reload <-chan struct{}
 	// Check, when set, vets every config before it is served (crossgate
@@ -57,7 +60,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.gw, err = New(cfg, Options{Logger: log})
+	s.gw, err = New(cfg, Options{Logger: log, AccessLog: s.AccessLog})
 	if err != nil {
 		return err
 	}

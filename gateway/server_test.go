@@ -74,9 +74,10 @@ func TestServerReloadsFromFile(t *testing.T) {
 	logs := &syncBuffer{}
 	ready := make(chan [2]net.Addr, 1)
 	srv := &gateway.Server{
-		Store:  &config.FileStore{Path: path, Debounce: 20 * time.Millisecond},
-		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		Ready:  func(g, a net.Addr) { ready <- [2]net.Addr{g, a} },
+		Store:     &config.FileStore{Path: path, Debounce: 20 * time.Millisecond},
+		Logger:    slog.New(slog.NewJSONHandler(logs, nil)),
+		AccessLog: logs,
+		Ready:     func(g, a net.Addr) { ready <- [2]net.Addr{g, a} },
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -48,7 +48,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 
-	srv := &gateway.Server{Store: &config.FileStore{Path: *file}, Logger: log, Reload: reload, Check: lintCheck(log)}
+	srv := &gateway.Server{Store: &config.FileStore{Path: *file}, Logger: log, AccessLog: logs, Reload: reload, Check: lintCheck(log)}
 	if err := srv.Run(ctx); err != nil {
 		printConfigError(stderr, err)
 		return 1
