@@ -142,7 +142,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		g.metrics.request(id, rec.status())
 	}
-	g.accessLog(r, id, rec, time.Since(start), rt, &d)
+	g.accessLog(r, id, rec, start, rt, &d)
 }
 
 // serveRoute runs the route's chain: CORS (by mode), CSRF, then the proxy.
