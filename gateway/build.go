@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -91,7 +92,9 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 			}
 			rt.csrf = h
 		}
-		rt.proxy = newProxy(rt, g.buffers, g.modifyResponse(rt), g.proxyError(rt))
+		rt.proxy = newProxy(rt, g.buffers,
+			func(resp *http.Response) error { g.modify(rt, resp); return nil },
+			func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamError(w, r, rt, err) })
 		routes = append(routes, rt)
 	}
 	s.router = newRouter(routes)

@@ -193,7 +193,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route) {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, rt.maxBody)
 	}
-	rt.proxy.ServeHTTP(w, r)
+	g.proxy(w, r, rt)
 }
 
 // ReasonHeader names the response header in which the gateway says why it
@@ -226,45 +226,42 @@ func (g *Gateway) gatewayError(w http.ResponseWriter, r *http.Request, rt *route
 	return d
 }
 
-// modifyResponse is the proxy's response hook of a route: in gateway mode it
+// modify is a route's hook on upstream responses: in gateway mode it
 // replaces the upstream's CORS headers with the policy's; in shadow mode it
 // compares the two decisions.
-func (g *Gateway) modifyResponse(rt *route) func(*http.Response) error {
-	return func(resp *http.Response) error {
-		p := rt.policy
-		if p == nil {
-			return nil
+func (g *Gateway) modify(rt *route, resp *http.Response) {
+	p := rt.policy
+	if p == nil {
+		return
+	}
+	switch p.mode {
+	case ModeGateway:
+		stripCORS(resp.Header)
+		d := p.cors.Decide(resp.Request)
+		d.Apply(resp.Header)
+	case ModeShadow:
+		d := p.cors.Decide(resp.Request)
+		if d.Kind == cors.Actual {
+			g.compare(rt, &d, resp.Request.Header.Get("Origin"), resp.StatusCode, resp.Header)
 		}
-		switch p.mode {
-		case ModeGateway:
-			stripCORS(resp.Header)
-			d := p.cors.Decide(resp.Request)
-			d.Apply(resp.Header)
-		case ModeShadow:
-			d := p.cors.Decide(resp.Request)
-			if d.Kind == cors.Actual {
-				g.compare(rt, &d, resp.Request.Header.Get("Origin"), resp.StatusCode, resp.Header)
-			}
-		}
-		return nil
 	}
 }
 
-func (g *Gateway) proxyError(rt *route) func(http.ResponseWriter, *http.Request, error) {
-	return func(w http.ResponseWriter, r *http.Request, err error) {
-		status := upstreamStatus(err)
-		if status != http.StatusRequestEntityTooLarge {
-			g.log.Warn("upstream error", "route", rt.id, "upstream", rt.upstream.id, "error", err.Error(), "status", status)
-		}
-		msg := "upstream unreachable"
-		switch status {
-		case http.StatusGatewayTimeout:
-			msg = "upstream timed out"
-		case http.StatusRequestEntityTooLarge:
-			msg = "request body too large"
-		}
-		g.gatewayError(w, r, rt, status, msg)
+// upstreamError answers a request whose upstream failed: 502, 504, or 413
+// when the body was over the route's limit.
+func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, rt *route, err error) {
+	status := upstreamStatus(err)
+	if status != http.StatusRequestEntityTooLarge {
+		g.log.Warn("upstream error", "route", rt.id, "upstream", rt.upstream.id, "error", err.Error(), "status", status)
 	}
+	msg := "upstream unreachable"
+	switch status {
+	case http.StatusGatewayTimeout:
+		msg = "upstream timed out"
+	case http.StatusRequestEntityTooLarge:
+		msg = "request body too large"
+	}
+	g.gatewayError(w, r, rt, status, msg)
 }
 
 // stripCORS removes the upstream's Access-Control-* headers, so that the

@@ -727,3 +727,50 @@ routes:
 		t.Errorf(`origin="malformed" = %v, want 1`, got)
 	}
 }
+
+// TestForwarding checks what reaches the upstream and what comes back, for
+// the parts of an HTTP exchange a proxy can lose: the query, hop-by-hop
+// headers both ways, trailers.
+func TestForwarding(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Checksum")
+		w.Header().Set("Connection", "X-Private")
+		w.Header().Set("X-Private", "hop")
+		w.Header().Set("Keep-Alive", "timeout=5")
+		fmt.Fprintf(w, "query=%s", r.URL.RawQuery)
+		w.Header().Set("X-Checksum", "abc")
+	})
+	gw, _ := startGateway(t, `
+upstreams:
+  u: {targets: [%s]}
+routes:
+  - {id: r, path_prefix: /, upstream: u}
+`, up.URL)
+	req, _ := http.NewRequest("GET", gw.URL+"/x?a=1&b=two%20words", nil)
+	req.Header.Set("Connection", "X-Secret")
+	req.Header.Set("X-Secret", "not for the upstream")
+	req.Header.Set("Proxy-Authorization", "Basic eDp5")
+	req.Header.Set("X-Kept", "yes")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "query=a=1&b=two%20words" {
+		t.Errorf("body = %q", body)
+	}
+	if got := resp.Trailer.Get("X-Checksum"); got != "abc" {
+		t.Errorf("trailer X-Checksum = %q, want abc", got)
+	}
+	if resp.Header.Get("X-Private") != "" || resp.Header.Get("Keep-Alive") != "" {
+		t.Errorf("hop-by-hop response headers reached the client: %v", resp.Header)
+	}
+	r := up.last()
+	if r.Header.Get("X-Secret") != "" || r.Header.Get("Proxy-Authorization") != "" {
+		t.Errorf("hop-by-hop request headers reached the upstream: %v", r.Header)
+	}
+	if r.Header.Get("X-Kept") != "yes" {
+		t.Errorf("X-Kept lost: %v", r.Header)
+	}
+}
