@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // Client sends a Request as a browser does: the preflight when one is
@@ -58,6 +59,8 @@ type Result struct {
 	// ExposedHeaders lists the response headers the page may read, when
 	// allowed.
 	ExposedHeaders []string `json:"exposed_headers,omitempty"`
+	// Warnings name what passed in Chrome but fails elsewhere.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // maxBody bounds how much of a response body is read before the
@@ -89,6 +92,9 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Result, error) {
 			}
 			if err := CheckPreflight(req, resp); err != nil {
 				return res, res.block(err)
+			}
+			if w := starCoversAuthorization(req, resp); w != "" {
+				res.Warnings = append(res.Warnings, w)
 			}
 		}
 		resp, err := c.send(ctx, res, req, ActualRequest, false)
@@ -153,4 +159,26 @@ func (c *Client) send(ctx context.Context, res *Result, req *Request, build func
 		res.Actual = &ex
 	}
 	return resp, nil
+}
+
+// starCoversAuthorization warns when a preflight let Authorization through
+// only by "Access-Control-Allow-Headers: *": Chrome accepts that, but the
+// Fetch standard says "*" never covers Authorization, and browsers that
+// follow it block the request.
+func starCoversAuthorization(req *Request, resp *http.Response) string {
+	if _, ok := req.Header["Authorization"]; !ok {
+		return ""
+	}
+	names, _, _ := parseList(resp.Header.Values("Access-Control-Allow-Headers"))
+	star := false
+	for _, n := range names {
+		if strings.EqualFold(n, "authorization") {
+			return ""
+		}
+		star = star || n == "*"
+	}
+	if !star {
+		return ""
+	}
+	return "Access-Control-Allow-Headers: * let the Authorization header through, as Chrome does; the Fetch standard says * never covers Authorization, so browsers that follow it block this request. List it: Access-Control-Allow-Headers: *, Authorization (allow_headers: [\"*\", Authorization])."
 }

@@ -247,3 +247,40 @@ func TestResultJSON(t *testing.T) {
 		t.Errorf("error.code = %v", e["code"])
 	}
 }
+
+// TestClientWarnsWhenStarCoversAuthorization: Chrome lets "*" cover
+// Authorization; the standard does not, so the client allows the request
+// as Chrome would and says why it may fail elsewhere.
+func TestClientWarnsWhenStarCoversAuthorization(t *testing.T) {
+	tests := []struct {
+		name string
+		acah string
+		warn bool
+	}{
+		{"star alone", "*", true},
+		{"star and Authorization listed", "*, Authorization", false},
+		{"Authorization listed", "authorization", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeServers{routes: map[string]*http.Response{
+				"OPTIONS " + api: response(204, "Access-Control-Allow-Origin", page, "Access-Control-Allow-Headers", tt.acah),
+				"GET " + api:     response(200, "Access-Control-Allow-Origin", page),
+			}}
+			req, err := browser.NewRequest(api, page, "GET", header("Authorization", "Bearer x"), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := (&browser.Client{Transport: f}).Do(context.Background(), req)
+			if err != nil || !res.Allowed {
+				t.Fatalf("Do = %+v, %v; want allowed", res, err)
+			}
+			if got := len(res.Warnings) > 0; got != tt.warn {
+				t.Errorf("warnings %q, want a warning: %v", res.Warnings, tt.warn)
+			}
+			if tt.warn && !strings.Contains(res.Warnings[0], "Authorization") {
+				t.Errorf("warning does not name Authorization: %q", res.Warnings[0])
+			}
+		})
+	}
+}

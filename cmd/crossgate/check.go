@@ -113,6 +113,9 @@ func printCheck(w io.Writer, res *browser.Result) {
 		if len(res.ExposedHeaders) > 0 {
 			fmt.Fprintf(w, "Readable response headers: %s\n", strings.Join(res.ExposedHeaders, ", "))
 		}
+		for _, warning := range res.Warnings {
+			fmt.Fprintf(w, "Warning: %s\n", warning)
+		}
 		return
 	}
 	e := res.Error
