@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,6 +29,9 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	d, err := demo.Start(ctx, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "crossgate demo: %v\n", err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			fmt.Fprintln(stderr, "Another program uses one of its ports: pick others with --port N (N to N+2), or --port 0 for any free ones.")
+		}
 		return 1
 	}
 	fmt.Fprintf(stdout, `Crossgate demo: the gateway in front of a sample API, and two pages that call it.
