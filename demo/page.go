@@ -40,12 +40,15 @@ const api = {{.API}};
 const pageAllowed = {{.Allowed}};
 const calls = [
   {id: "simple-get", name: "GET (a simple request, no preflight)", expect: pageAllowed,
+   flags: "",
    run: () => fetch(api)},
   {id: "credentialed-put", name: "PUT with cookies, JSON and Authorization (preflighted)", expect: pageAllowed,
+   flags: " -X PUT -H 'Content-Type: application/json' -H 'Authorization: Bearer demo' --credentials",
    run: () => fetch(api, {method: "PUT", credentials: "include",
      headers: {"Content-Type": "application/json", "Authorization": "Bearer demo"},
      body: JSON.stringify({name: "Ada"})})},
   {id: "disallowed-header", name: "GET with X-Debug, a header the policy does not allow", expect: false,
+   flags: " -H 'X-Debug: 1'",
    run: () => fetch(api, {headers: {"X-Debug": "1"}})},
 ];
 const table = document.getElementById("results");
@@ -64,7 +67,10 @@ async function runAll() {
       cell.className = "ok";
       row.dataset.result = "allowed";
     } catch (e) {
-      cell.textContent = "blocked by the browser: " + e.message + " (see the console)";
+      cell.textContent = "blocked by the browser: " + e.message + ". Why, and what to change: ";
+      const code = document.createElement("code");
+      code.textContent = "crossgate check " + api + " --origin " + location.origin + c.flags;
+      cell.appendChild(code);
       cell.className = "blocked";
       row.dataset.result = "blocked";
     }
