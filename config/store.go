@@ -196,3 +196,29 @@ func (fw *fileWatch) changed() bool {
 	fw.content, fw.missing = sum, missing
 	return changed
 }
+
+// StaticStore is a Store of one config held in memory, such as the embedded
+// Default; it never changes, so its Watch channel only closes.
+type StaticStore struct {
+	// Name stands for the file name in error positions.
+	Name string
+	Data []byte
+}
+
+// Load parses the config.
+func (s *StaticStore) Load(ctx context.Context) (*Config, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return Parse(s.Name, s.Data)
+}
+
+// Watch returns a channel that closes when ctx is done.
+func (s *StaticStore) Watch(ctx context.Context) (<-chan struct{}, error) {
+	ch := make(chan struct{})
+	go func() {
+		<-ctx.Done()
+		close(ch)
+	}()
+	return ch, nil
+}

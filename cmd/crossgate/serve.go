@@ -20,9 +20,14 @@ import (
 func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	file := fs.String("c", "crossgate.yaml", "config file")
+	file := fs.String("c", defaultConfigFile, "config file; without one, the embedded default config")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	var store config.Store = &config.FileStore{Path: *file}
+	embedded := false
+	if _, err := os.Stat(*file); errors.Is(err, os.ErrNotExist) && !flagSet(fs, "c") {
+		store, embedded = &config.StaticStore{Name: "embedded default", Data: config.Default()}, true
 	}
 	if os.Getenv("GOGC") == "" {
 		// A gateway's live heap is small and its garbage is per request:
@@ -48,12 +53,25 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 
-	srv := &gateway.Server{Store: &config.FileStore{Path: *file}, Logger: log, AccessLog: logs, Reload: reload, Check: lintCheck(log)}
+	if embedded {
+		log.Warn("no " + defaultConfigFile + " here: serving the embedded default config (origin http://localhost:3000, upstream http://127.0.0.1:9001); write your own, starting from examples/crossgate.yaml")
+	}
+	srv := &gateway.Server{Store: store, Logger: log, AccessLog: logs, Reload: reload, Check: lintCheck(log)}
 	if err := srv.Run(ctx); err != nil {
 		printConfigError(stderr, err)
 		return 1
 	}
 	return 0
+}
+
+// defaultConfigFile is the config serve reads when -c is not given.
+const defaultConfigFile = "crossgate.yaml"
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // lintCheck returns the vetting of each config before it is served: lint
