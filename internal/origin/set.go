@@ -84,6 +84,9 @@ func (s *Set) Match(v string) bool {
 	if len(s.anyPort) == 0 && len(s.subdomains) == 0 {
 		return false
 	}
+	if len(s.anyPort) == 0 && s.few != nil {
+		return s.matchFew(v)
+	}
 	o, ok := Parse(v)
 	if !ok {
 		return false
@@ -120,4 +123,51 @@ func (s *Set) Match(v string) bool {
 			}
 		}
 	}
+}
+
+// matchFew matches v against a handful of subdomain patterns without
+// parsing it whole: the suffix was checked when the pattern was built, so
+// only the scheme, the port and the labels in front of the suffix remain to
+// check. It accepts exactly what Parse followed by the suffix comparison
+// accepts.
+func (s *Set) matchFew(v string) bool {
+	if len(v) > MaxLength {
+		return false
+	}
+	for _, r := range s.few {
+		if len(v) < len(r.scheme)+3 || v[:len(r.scheme)] != r.scheme || v[len(r.scheme):len(r.scheme)+3] != "://" {
+			continue
+		}
+		host, port, ok := cutPort(v[len(r.scheme)+3:])
+		if !ok || (r.port != AnyPort && r.port != port) || (port >= 0 && port == DefaultPort(r.scheme)) {
+			continue
+		}
+		if len(host) > len(r.suffix) && strings.HasSuffix(host, r.suffix) && validLabels(host[:len(host)-len(r.suffix)]) && len(host) <= 253 {
+			return true
+		}
+	}
+	return false
+}
+
+// validLabels reports whether s is one or more non-empty dot-separated
+// labels of lower-case letters, digits, '-' and '_', each at most 63 bytes.
+func validLabels(s string) bool {
+	label := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '.':
+			if label == 0 {
+				return false
+			}
+			label = 0
+			continue
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+		if label++; label > 63 {
+			return false
+		}
+	}
+	return label > 0
 }

@@ -334,3 +334,27 @@ func FuzzSetMatch(f *testing.F) {
 		}
 	})
 }
+
+// fewSubdomainPatterns has subdomain patterns and no any-port pattern, so
+// that Set.Match takes its suffix-comparing path.
+var fewSubdomainPatterns = []string{
+	"https://foo.com", "https://*.example.com", "https://*.b.foo.com:*", "http://*.evil.com:8080",
+	"https://*.x-y_z.io",
+}
+
+func FuzzSetMatchSubdomains(f *testing.F) {
+	for _, s := range []string{
+		"https://a.example.com", "https://example.com", "https://a.example.com:443", "https://a.example.com:8443",
+		"https://x.b.foo.com:1", "https://b.foo.com", "http://a.evil.com:8080", "http://a.evil.com",
+		"https://a..example.com", "https://.example.com", "https://A.example.com", "https://a_b.x-y_z.io",
+		"https://a.example.com.", "https://1.2.example.com", "ftp://a.example.com",
+	} {
+		f.Add(s)
+	}
+	set := newSet(f, fewSubdomainPatterns...)
+	f.Fuzz(func(t *testing.T, o string) {
+		if got, want := set.Match(o), refMatch(fewSubdomainPatterns, o); got != want {
+			t.Fatalf("Match(%q) = %v, reference = %v", o, got, want)
+		}
+	})
+}
