@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"github.com/crossgate/crossgate/internal/fetch"
 	"net/http"
 	"net/url"
 	"slices"
@@ -105,12 +106,6 @@ func isURL(s string) bool {
 	return err == nil && u.Scheme != ""
 }
 
-// safelistedResponseHeaders are the CORS-safelisted response-header names.
-var safelistedResponseHeaders = map[string]bool{
-	"cache-control": true, "content-language": true, "content-length": true,
-	"content-type": true, "expires": true, "last-modified": true, "pragma": true,
-}
-
 // ExposedHeaders returns the canonical names of the headers of resp that a
 // script may read with response.headers.get: the CORS-safelisted response
 // headers, the names listed in Access-Control-Expose-Headers (in any
@@ -136,7 +131,7 @@ func ExposedHeaders(req *Request, resp *http.Response) []string {
 		if lower == "set-cookie" || lower == "set-cookie2" {
 			continue
 		}
-		if star || safelistedResponseHeaders[lower] || containsFold(listed, lower) {
+		if star || fetch.SafelistedResponseHeader(lower) || containsFold(listed, lower) {
 			names = append(names, http.CanonicalHeaderKey(name))
 		}
 	}

@@ -3,6 +3,7 @@ package browser
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/crossgate/crossgate/internal/fetch"
 	"io"
 	"net/http"
 	"net/url"
@@ -118,7 +119,7 @@ func CheckHAR(entries []HAREntry) []HARCheck {
 		c := HARCheck{Entry: i, Method: e.Method, URL: e.URL, Origin: origin, Preflight: -1}
 		header := http.Header{}
 		for k, v := range e.RequestHeader {
-			if !isForbiddenRequestHeader(k, v) {
+			if !fetch.ForbiddenRequestHeader(k, v) {
 				header[k] = v
 			}
 		}

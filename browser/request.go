@@ -3,6 +3,7 @@ package browser
 import (
 	"errors"
 	"fmt"
+	"github.com/crossgate/crossgate/internal/fetch"
 	"net"
 	"net/http"
 	"net/url"
@@ -133,7 +134,7 @@ func (r *Request) validate() error {
 	if !isToken(r.Method) {
 		return fmt.Errorf("browser: %q is not a valid method name", r.Method)
 	}
-	if isForbiddenMethod(r.Method) {
+	if fetch.ForbiddenMethod(r.Method) {
 		return fmt.Errorf("browser: method %s is forbidden; browsers refuse to send it", r.Method)
 	}
 	for name, values := range r.Header {
@@ -145,7 +146,7 @@ func (r *Request) validate() error {
 				return fmt.Errorf("browser: header %s: value %q contains NUL, CR or LF", name, v)
 			}
 		}
-		if isForbiddenRequestHeader(name, values) {
+		if fetch.ForbiddenRequestHeader(name, values) {
 			return fmt.Errorf("browser: %s is a forbidden request header: a script cannot set it (browsers drop it silently or refuse the request), so it cannot be part of a CORS check", http.CanonicalHeaderKey(name))
 		}
 	}
@@ -197,46 +198,6 @@ func hasCredentials(u *url.URL) bool {
 	}
 	p, _ := u.User.Password()
 	return u.User.Username() != "" || p != ""
-}
-
-// isForbiddenMethod reports CONNECT, TRACE and TRACK in any case.
-func isForbiddenMethod(m string) bool {
-	switch strings.ToUpper(m) {
-	case "CONNECT", "TRACE", "TRACK":
-		return true
-	}
-	return false
-}
-
-// forbiddenRequestHeaders are the Fetch standard's forbidden request-header
-// names, in lower case.
-var forbiddenRequestHeaders = map[string]bool{
-	"accept-charset": true, "accept-encoding": true,
-	"access-control-request-headers": true, "access-control-request-method": true,
-	"connection": true, "content-length": true, "cookie": true, "cookie2": true,
-	"date": true, "dnt": true, "expect": true, "host": true, "keep-alive": true,
-	"origin": true, "referer": true, "set-cookie": true, "te": true,
-	"trailer": true, "transfer-encoding": true, "upgrade": true, "via": true,
-}
-
-// isForbiddenRequestHeader implements "forbidden request-header", including
-// the method-override headers whose value lists a forbidden method.
-func isForbiddenRequestHeader(name string, values []string) bool {
-	n := strings.ToLower(name)
-	if forbiddenRequestHeaders[n] || strings.HasPrefix(n, "proxy-") || strings.HasPrefix(n, "sec-") {
-		return true
-	}
-	switch n {
-	case "x-http-method", "x-http-method-override", "x-method-override":
-		for _, v := range values {
-			for m := range strings.SplitSeq(v, ",") {
-				if isForbiddenMethod(strings.Trim(m, " \t")) {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 // isToken reports whether s is a non-empty RFC 9110 token.

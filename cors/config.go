@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crossgate/crossgate/cors/internal/headerlist"
+	"github.com/crossgate/crossgate/internal/fetch"
 	"github.com/crossgate/crossgate/internal/origin"
 	"golang.org/x/net/publicsuffix"
 )
@@ -137,20 +138,6 @@ func ConfigErrors(err error) []*ConfigError {
 	return out
 }
 
-// Methods and headers that browsers never let scripts send; a policy that
-// lists them is confused. From the Fetch standard.
-var forbiddenMethods = []string{"CONNECT", "TRACE", "TRACK"}
-
-var forbiddenRequestHeaders = []string{
-	"accept-charset", "accept-encoding", "access-control-request-headers",
-	"access-control-request-method", "connection", "content-length", "cookie",
-	"cookie2", "date", "dnt", "expect", "host", "keep-alive", "origin",
-	"referer", "set-cookie", "te", "trailer", "transfer-encoding", "upgrade", "via",
-}
-
-// normalizedMethods are the methods browsers upper-case before sending.
-var normalizedMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
-
 // compiled is an immutable, checked form of a Config.
 type compiled struct {
 	cfg          Config
@@ -241,10 +228,10 @@ func compile(c Config) (*compiled, error) {
 		case !headerlist.IsToken(m):
 			add("AllowMethods", i, m, "not a valid method name")
 			continue
-		case slices.Contains(forbiddenMethods, strings.ToUpper(m)):
+		case fetch.ForbiddenMethod(m):
 			add("AllowMethods", i, m, "browsers never send %s; remove it", strings.ToUpper(m))
 			continue
-		case m != strings.ToUpper(m) && slices.Contains(normalizedMethods, strings.ToUpper(m)):
+		case m != strings.ToUpper(m) && fetch.NormalizedMethod(m):
 			add("AllowMethods", i, m, "browsers upper-case this method and match it case-sensitively; write %q", strings.ToUpper(m))
 			continue
 		}
@@ -268,7 +255,7 @@ func compile(c Config) (*compiled, error) {
 		case strings.HasPrefix(lh, "access-control-"):
 			add("AllowHeaders", i, h, "Access-Control-* headers belong to the CORS protocol, not to requests; remove it")
 			continue
-		case slices.Contains(forbiddenRequestHeaders, lh) || strings.HasPrefix(lh, "sec-") || strings.HasPrefix(lh, "proxy-"):
+		case fetch.ForbiddenRequestHeaderName(lh):
 			add("AllowHeaders", i, h, "a forbidden request header: browsers never let scripts set it; remove it")
 			continue
 		}

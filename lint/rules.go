@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"github.com/crossgate/crossgate/internal/fetch"
 	"maps"
 	"net"
 	"slices"
@@ -424,14 +425,10 @@ func (l *linter) exposeSetCookie() {
 	}
 }
 
-// safelistedResponseHeaders are the response headers scripts can always
-// read (Fetch standard, CORS-safelisted response-header names).
-var safelistedResponseHeaders = []string{"cache-control", "content-language", "content-length", "content-type", "expires", "last-modified", "pragma"}
-
 func (l *linter) exposeSafelisted() {
 	for _, u := range l.gatewayOwned() {
 		for i, h := range u.p.ExposeHeaders {
-			if slices.Contains(safelistedResponseHeaders, strings.ToLower(h)) {
+			if fetch.SafelistedResponseHeader(h) {
 				l.report("expose-safelisted", at(u.path, "expose_headers", i),
 					"%s exposes %s, which scripts can always read; remove it", u.what, h)
 			}
