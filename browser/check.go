@@ -156,7 +156,7 @@ func parseList(lines []string) (items []string, bad string, ok bool) {
 			if item == "" {
 				continue
 			}
-			if !isToken(item) {
+			if !fetch.IsToken(item) {
 				return nil, item, false
 			}
 			items = append(items, item)

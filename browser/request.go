@@ -131,14 +131,14 @@ func (r *Request) validate() error {
 	if err := validateOrigin(r.Origin); err != nil {
 		return err
 	}
-	if !isToken(r.Method) {
+	if !fetch.IsToken(r.Method) {
 		return fmt.Errorf("browser: %q is not a valid method name", r.Method)
 	}
 	if fetch.ForbiddenMethod(r.Method) {
 		return fmt.Errorf("browser: method %s is forbidden; browsers refuse to send it", r.Method)
 	}
 	for name, values := range r.Header {
-		if !isToken(name) {
+		if !fetch.IsToken(name) {
 			return fmt.Errorf("browser: %q is not a valid header name", name)
 		}
 		for _, v := range values {
@@ -198,27 +198,6 @@ func hasCredentials(u *url.URL) bool {
 	}
 	p, _ := u.User.Password()
 	return u.User.Username() != "" || p != ""
-}
-
-// isToken reports whether s is a non-empty RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTokenByte(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTokenByte(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // SerializedOrigin returns the value of the Origin header the browser sends

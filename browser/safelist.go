@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"github.com/crossgate/crossgate/internal/fetch"
 	"maps"
 	"net/http"
 	"slices"
@@ -134,12 +135,12 @@ func isLanguageByte(c byte) bool {
 func ParseMIMEType(s string) (essence string, ok bool) {
 	s = strings.Trim(s, " \t\r\n")
 	typ, rest, found := strings.Cut(s, "/")
-	if !found || !isToken(typ) {
+	if !found || !fetch.IsToken(typ) {
 		return "", false
 	}
 	subtype, _, _ := strings.Cut(rest, ";")
 	subtype = strings.TrimRight(subtype, " \t\r\n")
-	if !isToken(subtype) {
+	if !fetch.IsToken(subtype) {
 		return "", false
 	}
 	return strings.ToLower(typ) + "/" + strings.ToLower(subtype), true

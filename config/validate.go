@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/crossgate/crossgate/internal/fetch"
 	"maps"
 	"net"
 	"net/url"
@@ -338,7 +339,7 @@ func (k *checker) route(r *Route, path, what string) {
 	for i, m := range r.Methods {
 		p := index(child(path, "methods"), i)
 		switch {
-		case !isToken(m):
+		case !fetch.IsToken(m):
 			k.errorf(p, "%s: %q is not a method name", what, m)
 		case m != strings.ToUpper(m) && slices.Contains(standardMethods, strings.ToUpper(m)):
 			k.errorf(p, "%s: methods are case-sensitive and clients send %s in upper case; write %q", what, strings.ToUpper(m), strings.ToUpper(m))
@@ -437,21 +438,6 @@ func validHost(h string) bool {
 			if !(c == '-' || c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
 				return false
 			}
-		}
-	}
-	return true
-}
-
-// isToken reports whether s is an HTTP token (RFC 9110), as method names
-// are.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c > ' ' && c < 0x7f && !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, rune(c))) {
-			return false
 		}
 	}
 	return true

@@ -225,7 +225,7 @@ func compile(c Config) (*compiled, error) {
 				add("AllowMethods", i, m, `"*" means a method literally named "*" when credentials are allowed; list the methods`)
 			}
 			continue
-		case !headerlist.IsToken(m):
+		case !fetch.IsToken(m):
 			add("AllowMethods", i, m, "not a valid method name")
 			continue
 		case fetch.ForbiddenMethod(m):
@@ -246,7 +246,7 @@ func compile(c Config) (*compiled, error) {
 			if c.AllowCredentials {
 				add("AllowHeaders", i, h, `"*" means a header literally named "*" when credentials are allowed; list the headers`)
 			}
-		case !headerlist.IsToken(h):
+		case !fetch.IsToken(h):
 			add("AllowHeaders", i, h, "not a valid header name")
 			continue
 		case len(h) > headerlist.MaxNameLength:
@@ -270,7 +270,7 @@ func compile(c Config) (*compiled, error) {
 			if c.AllowCredentials {
 				add("ExposeHeaders", i, h, `"*" means a header literally named "*" when credentials are allowed; list the headers`)
 			}
-		case !headerlist.IsToken(h):
+		case !fetch.IsToken(h):
 			add("ExposeHeaders", i, h, "not a valid header name")
 			continue
 		case strings.HasPrefix(strings.ToLower(h), "access-control-"):

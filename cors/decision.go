@@ -1,6 +1,7 @@
 package cors
 
 import (
+	"github.com/crossgate/crossgate/internal/fetch"
 	"net/http"
 	"slices"
 	"strings"
@@ -200,7 +201,7 @@ func (c *compiled) decide(d *Decision, method string, h http.Header, slabs *slab
 	if len(acrm) > 0 {
 		m = acrm[0]
 	}
-	if len(acrm) != 1 || !headerlist.IsToken(m) {
+	if len(acrm) != 1 || !fetch.IsToken(m) {
 		d.Reason = ReasonMethodMalformed
 		return
 	}

@@ -10,6 +10,8 @@
 // hostile value costs no more than an ordinary one.
 package headerlist
 
+import "github.com/crossgate/crossgate/internal/fetch"
+
 // Bounds on what Check reads. A browser lists only the non-safelisted
 // headers a script set, a handful in practice; these bounds leave room for
 // far more than any real request while keeping the worst case small.
@@ -84,7 +86,7 @@ func (s *Set) Check(lines []string) (r Result, name string) {
 				i++
 			}
 			start := i
-			for i < len(l) && isTchar(l[i]) {
+			for i < len(l) && fetch.IsTchar(l[i]) {
 				i++
 			}
 			end := i
@@ -175,34 +177,3 @@ func equalFold(n, lower string) bool {
 }
 
 func isOWS(c byte) bool { return c == ' ' || c == '\t' }
-
-// IsToken reports whether s is a non-empty RFC 9110 token, the syntax of
-// header names and methods.
-func IsToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTchar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// isTchar reports whether c is an RFC 9110 tchar.
-func isTchar(c byte) bool {
-	return tchar[c]
-}
-
-var tchar = [256]bool{
-	'!': true, '#': true, '$': true, '%': true, '&': true, '\'': true, '*': true,
-	'+': true, '-': true, '.': true, '^': true, '_': true, '`': true, '|': true, '~': true,
-	'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true, '8': true, '9': true,
-	'A': true, 'B': true, 'C': true, 'D': true, 'E': true, 'F': true, 'G': true, 'H': true, 'I': true,
-	'J': true, 'K': true, 'L': true, 'M': true, 'N': true, 'O': true, 'P': true, 'Q': true, 'R': true,
-	'S': true, 'T': true, 'U': true, 'V': true, 'W': true, 'X': true, 'Y': true, 'Z': true,
-	'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true, 'g': true, 'h': true, 'i': true,
-	'j': true, 'k': true, 'l': true, 'm': true, 'n': true, 'o': true, 'p': true, 'q': true, 'r': true,
-	's': true, 't': true, 'u': true, 'v': true, 'w': true, 'x': true, 'y': true, 'z': true,
-}
