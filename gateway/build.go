@@ -93,7 +93,7 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 			rt.csrf = h
 		}
 		rt.proxy = newProxy(rt, g.buffers,
-			func(resp *http.Response) error { g.modify(rt, resp); return nil },
+			func(resp *http.Response) error { g.modify(rt, resp, nil); return nil },
 			func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamError(w, r, rt, err) })
 		routes = append(routes, rt)
 	}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/crossgate/crossgate/cors"
 )
 
 // hopHeaders are the hop-by-hop headers of RFC 9110 (and their common
@@ -35,7 +37,7 @@ func isUpgrade(r *http.Request) bool {
 // passed on) with less copying: on a gateway that forwards every request,
 // ReverseProxy's own work was a tenth of the CPU. Upgrades go through the
 // route's ReverseProxy.
-func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route) {
+func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *cors.Decision) {
 	if isUpgrade(r) {
 		rt.proxy.ServeHTTP(w, r)
 		return
@@ -50,7 +52,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route) {
 	}
 	defer resp.Body.Close()
 	removeHopHeaders(resp.Header)
-	g.modify(rt, resp)
+	g.modify(rt, resp, d)
 	h := w.Header()
 	for k, vv := range resp.Header {
 		h[k] = append(h[k], vv...)

@@ -153,7 +153,7 @@ func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors
 		if rt.csrf != nil && !g.protect(w, r, rt, &none) {
 			return none
 		}
-		g.forward(w, r, rt)
+		g.forward(w, r, rt, nil)
 		return none
 	}
 	d := p.cors.Decide(r)
@@ -181,11 +181,13 @@ func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors
 	if rt.csrf != nil && !g.protect(w, r, rt, &d) {
 		return d
 	}
-	g.forward(w, r, rt)
+	g.forward(w, r, rt, &d)
 	return d
 }
 
-func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route) {
+// forward sends the request upstream. d is the route policy's decision on
+// it, or nil when the route has none.
+func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, d *cors.Decision) {
 	if rt.maxBody > 0 && r.Body != nil && r.Body != http.NoBody {
 		if r.ContentLength > rt.maxBody {
 			g.gatewayError(w, r, rt, http.StatusRequestEntityTooLarge, "request body too large")
@@ -193,7 +195,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route) {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, rt.maxBody)
 	}
-	g.proxy(w, r, rt)
+	g.proxy(w, r, rt, d)
 }
 
 // ReasonHeader names the response header in which the gateway says why it
@@ -228,21 +230,24 @@ func (g *Gateway) gatewayError(w http.ResponseWriter, r *http.Request, rt *route
 
 // modify is a route's hook on upstream responses: in gateway mode it
 // replaces the upstream's CORS headers with the policy's; in shadow mode it
-// compares the two decisions.
-func (g *Gateway) modify(rt *route, resp *http.Response) {
+// compares the two decisions. d is the decision already made on the
+// request, or nil to make it here.
+func (g *Gateway) modify(rt *route, resp *http.Response, d *cors.Decision) {
 	p := rt.policy
-	if p == nil {
+	if p == nil || p.mode == ModeUpstream {
 		return
+	}
+	if d == nil {
+		decided := p.cors.Decide(resp.Request)
+		d = &decided
 	}
 	switch p.mode {
 	case ModeGateway:
 		stripCORS(resp.Header)
-		d := p.cors.Decide(resp.Request)
 		d.Apply(resp.Header)
 	case ModeShadow:
-		d := p.cors.Decide(resp.Request)
 		if d.Kind == cors.Actual {
-			g.compare(rt, &d, resp.Request.Header.Get("Origin"), resp.StatusCode, resp.Header)
+			g.compare(rt, d, resp.Request.Header.Get("Origin"), resp.StatusCode, resp.Header)
 		}
 	}
 }

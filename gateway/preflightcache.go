@@ -112,7 +112,7 @@ func (g *Gateway) upstreamPreflight(w http.ResponseWriter, r *http.Request, rt *
 	}
 	g.metrics.preflightHits.WithLabelValues(rt.id, "miss").Inc()
 	rec := &preflightCapture{ResponseWriter: w}
-	g.proxy(rec, r, rt)
+	g.proxy(rec, r, rt, d)
 	if rec.status != 0 {
 		p.cache.put(key, rec.status, rec.header)
 		if p.mode == ModeShadow {
