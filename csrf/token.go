@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -210,32 +211,59 @@ func cookieStart(line string, i int) bool {
 	return i == 0 || line[i-1] == ';'
 }
 
-// maxVerifiedTokens bounds the tokens remembered as verified; past it the
-// memory starts again empty, and tokens are verified afresh.
-const maxVerifiedTokens = 8192
+// verifiedShards spreads the remembered tokens over maps that are
+// replaced, never changed, so that a lookup takes no lock.
+const verifiedShards = 64
+
+// maxVerifiedPerShard bounds the tokens a shard remembers; past it the shard
+// starts again empty, and its tokens are verified afresh.
+const maxVerifiedPerShard = 128
 
 // verifiedTokens remembers tokens whose signature has been checked, with
 // their expiry, so that a session's later requests cost a map lookup rather
 // than an HMAC. Only a token that passed the HMAC check is added, so a
 // forged one can never be found here; and a token is only looked up after
-// the cookie and the header have been found equal in constant time.
+// the cookie and the header have been found equal in constant time. Each
+// shard is an immutable map behind an atomic pointer: readers take no lock,
+// and a writer (once per new token) copies its shard, at most
+// maxVerifiedPerShard entries.
 type verifiedTokens struct {
-	mu sync.RWMutex
-	m  map[string]int64
+	mu     sync.Mutex // serialises writers
+	shards [verifiedShards]atomic.Pointer[map[string]int64]
+}
+
+func shardOf(token string) int {
+	return int(token[len(token)-1]) % verifiedShards
 }
 
 func (v *verifiedTokens) get(token string) (expiry int64, ok bool) {
-	v.mu.RLock()
-	expiry, ok = v.m[token]
-	v.mu.RUnlock()
+	if token == "" {
+		return 0, false
+	}
+	m := v.shards[shardOf(token)].Load()
+	if m == nil {
+		return 0, false
+	}
+	expiry, ok = (*m)[token]
 	return expiry, ok
 }
 
 func (v *verifiedTokens) add(token string, expiry int64) {
-	v.mu.Lock()
-	if v.m == nil || len(v.m) >= maxVerifiedTokens {
-		v.m = make(map[string]int64)
+	if token == "" {
+		return
 	}
-	v.m[strings.Clone(token)] = expiry
-	v.mu.Unlock()
+	shard := &v.shards[shardOf(token)]
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var next map[string]int64
+	if old := shard.Load(); old != nil && len(*old) < maxVerifiedPerShard {
+		next = make(map[string]int64, len(*old)+1)
+		for k, e := range *old {
+			next[k] = e
+		}
+	} else {
+		next = make(map[string]int64, 1)
+	}
+	next[strings.Clone(token)] = expiry
+	shard.Store(&next)
 }

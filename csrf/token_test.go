@@ -369,3 +369,30 @@ func TestTokenExempt(t *testing.T) {
 		})
 	}
 }
+
+// TestManySessions checks tokens past what the verified-token memory holds:
+// each still passes (verified afresh), a token twice, and a forged one never.
+func TestManySessions(t *testing.T) {
+	c := &clock{t: epoch}
+	p := newTokenProtection(t, c, csrf.Config{Secrets: []string{secretA}})
+	var tokens []string
+	for range 20000 {
+		tokens = append(tokens, issue(t, p, "https://api.example.test/").Value)
+	}
+	for round := range 2 {
+		for i, tok := range tokens {
+			if _, err := post(p, tok, tok); err != nil {
+				t.Fatalf("round %d, token %d: %v", round, i, err)
+			}
+		}
+	}
+	forged := []byte(tokens[0])
+	forged[10] ^= 1
+	if _, err := post(p, string(forged), string(forged)); err == nil {
+		t.Error("a forged token passed")
+	}
+	c.t = epoch.Add(2 * time.Hour)
+	if _, err := post(p, tokens[len(tokens)-1], tokens[len(tokens)-1]); err == nil {
+		t.Error("an expired token that was verified before passed")
+	}
+}
