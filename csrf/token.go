@@ -174,41 +174,43 @@ func word(s string) uint64 {
 // request's Cookie headers, without the allocations of http.Request.Cookie.
 func cookieValue(h http.Header, name string) (string, bool) {
 	for _, line := range h["Cookie"] {
-		// Find "name=" where a cookie starts: at the beginning of the line
-		// or after ";" and optional spaces.
-		for rest := line; ; {
-			i := strings.Index(rest, name)
+		// Walk the cookies of the line, "name=value" separated by ";" and
+		// optional spaces, comparing only where a cookie starts.
+		for rest := line; rest != ""; {
+			for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
+				rest = rest[1:]
+			}
+			if len(rest) > len(name) && rest[len(name)] == '=' && rest[:len(name)] == name {
+				return cookieValueAt(rest[len(name)+1:]), true
+			}
+			i := strings.IndexByte(rest, ';')
 			if i < 0 {
 				break
 			}
-			start := len(line) - len(rest) + i
-			rest = rest[i+len(name):]
-			if len(rest) == 0 || rest[0] != '=' || !cookieStart(line, start) {
-				continue
-			}
-			v := rest[1:]
-			if j := strings.IndexByte(v, ';'); j >= 0 {
-				v = v[:j]
-			}
-			for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
-				v = v[:len(v)-1]
-			}
-			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			return v, true
+			rest = rest[i+1:]
 		}
 	}
 	return "", false
 }
 
-// cookieStart reports whether a cookie name may start at line[i]: at the
-// beginning, or after ";" and spaces.
-func cookieStart(line string, i int) bool {
-	for i > 0 && (line[i-1] == ' ' || line[i-1] == '\t') {
-		i--
+// cookieValueAt returns the value at the start of v, up to the next ";",
+// without surrounding spaces or quotes.
+func cookieValueAt(v string) string {
+	if len(v) >= encodedToken && (len(v) == encodedToken || v[encodedToken] == ';') {
+		// A token is exactly encodedToken bytes: no need to look for
+		// where it ends.
+		return v[:encodedToken]
 	}
-	return i == 0 || line[i-1] == ';'
+	if j := strings.IndexByte(v, ';'); j >= 0 {
+		v = v[:j]
+	}
+	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
+		v = v[:len(v)-1]
+	}
+	if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	return v
 }
 
 // verifiedShards spreads the remembered tokens over maps that are
@@ -229,41 +231,53 @@ const maxVerifiedPerShard = 128
 // maxVerifiedPerShard entries.
 type verifiedTokens struct {
 	mu     sync.Mutex // serialises writers
-	shards [verifiedShards]atomic.Pointer[map[string]int64]
+	shards [verifiedShards]atomic.Pointer[map[uint64]verifiedToken]
 }
 
-func shardOf(token string) int {
-	return int(token[len(token)-1]) % verifiedShards
+// verifiedToken is a remembered token and its expiry. The map key is taken
+// from the token's last bytes (the signature's), which is cheaper to look up
+// than the whole token; the token is then compared whole.
+type verifiedToken struct {
+	token  string
+	expiry int64
 }
+
+// tokenKey returns the lookup key of a token of at least 8 bytes.
+func tokenKey(token string) uint64 { return word(token[len(token)-8:]) }
 
 func (v *verifiedTokens) get(token string) (expiry int64, ok bool) {
-	if token == "" {
+	if len(token) < 8 {
 		return 0, false
 	}
-	m := v.shards[shardOf(token)].Load()
+	k := tokenKey(token)
+	m := v.shards[k%verifiedShards].Load()
 	if m == nil {
 		return 0, false
 	}
-	expiry, ok = (*m)[token]
-	return expiry, ok
+	e, ok := (*m)[k]
+	if !ok || e.token != token {
+		return 0, false
+	}
+	return e.expiry, true
 }
 
 func (v *verifiedTokens) add(token string, expiry int64) {
-	if token == "" {
+	if len(token) < 8 {
 		return
 	}
-	shard := &v.shards[shardOf(token)]
+	k := tokenKey(token)
+	shard := &v.shards[k%verifiedShards]
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	var next map[string]int64
+	var next map[uint64]verifiedToken
 	if old := shard.Load(); old != nil && len(*old) < maxVerifiedPerShard {
-		next = make(map[string]int64, len(*old)+1)
-		for k, e := range *old {
-			next[k] = e
+		next = make(map[uint64]verifiedToken, len(*old)+1)
+		for key, e := range *old {
+			next[key] = e
 		}
 	} else {
-		next = make(map[string]int64, 1)
+		next = make(map[uint64]verifiedToken, 1)
 	}
-	next[strings.Clone(token)] = expiry
+	next[k] = verifiedToken{token: strings.Clone(token), expiry: expiry}
 	shard.Store(&next)
 }
