@@ -196,9 +196,10 @@ func cookieValue(h http.Header, name string) (string, bool) {
 // cookieValueAt returns the value at the start of v, up to the next ";",
 // without surrounding spaces or quotes.
 func cookieValueAt(v string) string {
-	if len(v) >= encodedToken && (len(v) == encodedToken || v[encodedToken] == ';') {
-		// A token is exactly encodedToken bytes: no need to look for
-		// where it ends.
+	if len(v) >= encodedToken && (len(v) == encodedToken || v[encodedToken] == ';') &&
+		strings.IndexByte(v[:encodedToken], ';') < 0 {
+		// A token is exactly encodedToken bytes: the value ends where a
+		// token would.
 		return v[:encodedToken]
 	}
 	if j := strings.IndexByte(v, ';'); j >= 0 {
