@@ -69,3 +69,22 @@ func FuzzCookieValue(f *testing.F) {
 		}
 	})
 }
+
+func TestEqualStrings(t *testing.T) {
+	for n := 0; n <= 100; n++ {
+		a := strings.Repeat("x", n)
+		if !equalStrings(a, a) {
+			t.Fatalf("length %d: equal strings reported different", n)
+		}
+		for i := range n {
+			b := []byte(a)
+			b[i] = 'y'
+			if equalStrings(a, string(b)) {
+				t.Fatalf("length %d: a difference at %d not seen", n, i)
+			}
+		}
+		if n > 0 && equalStrings(a, a[:n-1]) {
+			t.Fatalf("length %d: different lengths reported equal", n)
+		}
+	}
+}

@@ -154,6 +154,10 @@ func equalStrings(a, b string) bool {
 	}
 	var v uint64
 	i := 0
+	for ; i+32 <= len(a); i += 32 {
+		a, b := a[i:i+32], b[i:i+32]
+		v |= word(a) ^ word(b) | word(a[8:]) ^ word(b[8:]) | word(a[16:]) ^ word(b[16:]) | word(a[24:]) ^ word(b[24:])
+	}
 	for ; i+8 <= len(a); i += 8 {
 		v |= word(a[i:]) ^ word(b[i:])
 	}
