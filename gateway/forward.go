@@ -18,6 +18,14 @@ var hopHeaders = []string{
 	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 }
 
+// Header values the outgoing request shares with every other: the
+// transport only reads them, and the map they sit in is the request's own.
+var (
+	noUserAgent = []string{""}
+	protoHTTP   = []string{"http"}
+	protoHTTPS  = []string{"https"}
+)
+
 // isUpgrade reports whether r asks to switch protocols (WebSocket), which
 // the route's httputil.ReverseProxy tunnels.
 func isUpgrade(r *http.Request) bool {
@@ -55,7 +63,12 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *co
 	g.modify(rt, resp, d)
 	h := w.Header()
 	for k, vv := range resp.Header {
-		h[k] = append(h[k], vv...)
+		if old := h[k]; len(old) > 0 {
+			h[k] = append(old[:len(old):len(old)], vv...)
+		} else {
+			// The response's own slices: nothing else refers to them.
+			h[k] = vv
+		}
 	}
 	if len(resp.Trailer) > 0 {
 		names := make([]string, 0, len(resp.Trailer))
@@ -137,7 +150,7 @@ func (g *Gateway) outgoing(r *http.Request, rt *route) *http.Request {
 	}
 	if _, ok := h["User-Agent"]; !ok {
 		// Keep Go's client from announcing itself for the browser.
-		h["User-Agent"] = []string{""}
+		h["User-Agent"] = noUserAgent
 	}
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		if prior := r.Header["X-Forwarded-For"]; len(prior) > 0 {
@@ -150,9 +163,9 @@ func (g *Gateway) outgoing(r *http.Request, rt *route) *http.Request {
 	}
 	h["X-Forwarded-Host"] = []string{r.Host}
 	if r.TLS != nil {
-		h["X-Forwarded-Proto"] = []string{"https"}
+		h["X-Forwarded-Proto"] = protoHTTPS
 	} else {
-		h["X-Forwarded-Proto"] = []string{"http"}
+		h["X-Forwarded-Proto"] = protoHTTP
 	}
 	out.Header = h
 	return out
