@@ -94,7 +94,7 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 		}
 		rt.proxy = newProxy(rt, g.buffers,
 			func(resp *http.Response) error { g.modify(rt, resp, nil); return nil },
-			func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamError(w, r, rt, err) })
+			func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamError(w, r, rt, nil, err) })
 		routes = append(routes, rt)
 	}
 	s.router = newRouter(routes)

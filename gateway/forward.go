@@ -55,7 +55,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *co
 	resp, err := rt.upstream.transport.RoundTrip(out)
 	rt.metrics.upstream.Observe(time.Since(start).Seconds())
 	if err != nil {
-		g.upstreamError(w, r, rt, err)
+		g.upstreamError(w, r, rt, d, err)
 		return
 	}
 	defer resp.Body.Close()

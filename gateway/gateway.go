@@ -130,7 +130,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case wrong != nil:
 		// The path is routed but not for this method: answer 405 with the
 		// route's CORS headers so that a browser shows the real error.
-		d = g.gatewayError(rec, r, wrong, http.StatusMethodNotAllowed, "method not allowed")
+		d = g.gatewayError(rec, r, wrong, nil, http.StatusMethodNotAllowed, "method not allowed")
 		rt = wrong
 	default:
 		http.Error(rec, "404 page not found: no route", http.StatusNotFound)
@@ -175,7 +175,7 @@ func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors
 	}
 	// Config validation allows enforce_origin only in gateway mode.
 	if p.enforceOrigin && d.Kind == cors.Actual && !d.Allowed {
-		g.gatewayError(w, r, rt, http.StatusForbidden, "origin not allowed: "+d.Reason.String())
+		g.gatewayError(w, r, rt, &d, http.StatusForbidden, "origin not allowed: "+d.Reason.String())
 		return d
 	}
 	if rt.csrf != nil && !g.protect(w, r, rt, &d) {
@@ -190,7 +190,7 @@ func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors
 func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, d *cors.Decision) {
 	if rt.maxBody > 0 && r.Body != nil && r.Body != http.NoBody {
 		if r.ContentLength > rt.maxBody {
-			g.gatewayError(w, r, rt, http.StatusRequestEntityTooLarge, "request body too large")
+			g.gatewayError(w, r, rt, d, http.StatusRequestEntityTooLarge, "request body too large")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, rt.maxBody)
@@ -212,20 +212,23 @@ func refusal(d *cors.Decision) string {
 }
 
 // gatewayError answers with an error the gateway makes itself, carrying the
-// route policy's CORS headers so that the page can read it.
-func (g *Gateway) gatewayError(w http.ResponseWriter, r *http.Request, rt *route, status int, msg string) cors.Decision {
-	var d cors.Decision
-	if rt.policy != nil {
-		d = rt.policy.cors.Decide(r)
-		if d.Kind != cors.Preflight {
-			d.Apply(w.Header())
+// route policy's CORS headers so that the page can read it. d is the
+// decision already made on the request, or nil to make it here.
+func (g *Gateway) gatewayError(w http.ResponseWriter, r *http.Request, rt *route, d *cors.Decision, status int, msg string) cors.Decision {
+	if d == nil {
+		d = &cors.Decision{}
+		if rt.policy != nil {
+			*d = rt.policy.cors.Decide(r)
 		}
+	}
+	if rt.policy != nil && d.Kind != cors.Preflight {
+		d.Apply(w.Header())
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(`{"error":` + jsonString(msg) + `,"status":` + statusText[status] + "}\n"))
-	return d
+	return *d
 }
 
 // modify is a route's hook on upstream responses: in gateway mode it
@@ -254,7 +257,7 @@ func (g *Gateway) modify(rt *route, resp *http.Response, d *cors.Decision) {
 
 // upstreamError answers a request whose upstream failed: 502, 504, or 413
 // when the body was over the route's limit.
-func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, rt *route, err error) {
+func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, rt *route, d *cors.Decision, err error) {
 	status := upstreamStatus(err)
 	if status != http.StatusRequestEntityTooLarge {
 		g.log.Warn("upstream error", "route", rt.id, "upstream", rt.upstream.id, "error", err.Error(), "status", status)
@@ -266,7 +269,7 @@ func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, rt *rout
 	case http.StatusRequestEntityTooLarge:
 		msg = "request body too large"
 	}
-	g.gatewayError(w, r, rt, status, msg)
+	g.gatewayError(w, r, rt, d, status, msg)
 }
 
 // stripCORS removes the upstream's Access-Control-* headers, so that the
