@@ -31,7 +31,7 @@ type Metrics struct {
 	preflightHits *prometheus.CounterVec
 	csrf          *prometheus.CounterVec
 
-	mu            sync.Mutex
+	mu            sync.RWMutex // guards refusedLabels
 	refusedLabels map[string]struct{}
 }
 
@@ -112,15 +112,7 @@ func (m *Metrics) refusedOrigin(route, origin string, malformed bool) {
 	case malformed:
 		label = "malformed"
 	default:
-		m.mu.Lock()
-		if _, ok := m.refusedLabels[origin]; !ok {
-			if len(m.refusedLabels) >= maxRefusedOrigins {
-				label = "other"
-			} else {
-				m.refusedLabels[origin] = struct{}{}
-			}
-		}
-		m.mu.Unlock()
+		label = m.originLabel(origin)
 	}
 	m.refused.WithLabelValues(route, label).Inc()
 }
@@ -194,4 +186,29 @@ func (rm *routeMetrics) decision(d *cors.Decision) {
 		}
 		return rm.m.decisions.WithLabelValues(rm.route, d.Kind.String(), result, reasonLabels[r])
 	}).Inc()
+}
+
+// originLabel returns origin itself while fewer than maxRefusedOrigins
+// distinct origins have been labelled, else "other". Once the set is full,
+// which is where a hostile client drives it, only a read lock is taken.
+func (m *Metrics) originLabel(origin string) string {
+	m.mu.RLock()
+	_, known := m.refusedLabels[origin]
+	full := len(m.refusedLabels) >= maxRefusedOrigins
+	m.mu.RUnlock()
+	switch {
+	case known:
+		return origin
+	case full:
+		return "other"
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.refusedLabels[origin]; !ok {
+		if len(m.refusedLabels) >= maxRefusedOrigins {
+			return "other"
+		}
+		m.refusedLabels[origin] = struct{}{}
+	}
+	return origin
 }
