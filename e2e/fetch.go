@@ -137,16 +137,7 @@ func (b *Browser) Fetch(ctx context.Context, pageURL string, req FetchRequest) (
 	for _, h := range out.Headers {
 		res.Header.Add(h[0], h[1])
 	}
-	for _, r := range trace.Requests {
-		if r.Preflight {
-			res.Preflighted = true
-		}
-		// DevTools reports a failed preflight on the request it guards.
-		if r.CorsError != "" && res.CorsError == "" {
-			res.CorsError = r.CorsError
-			res.CorsErrorParameter = r.CorsErrorParameter
-		}
-	}
+	res.Preflighted, res.CorsError, res.CorsErrorParameter = trace.CorsOutcome()
 	return res, nil
 }
 

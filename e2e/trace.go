@@ -133,6 +133,22 @@ func (r *recorder) end() Trace {
 	return r.snapshotLocked()
 }
 
+// CorsOutcome summarises the trace of one fetch: whether the browser sent a
+// preflight, and the DevTools CorsError (and its parameter) of the first
+// request that failed a CORS check. DevTools reports a failed preflight on
+// the request it guards.
+func (t Trace) CorsOutcome() (preflighted bool, corsError, parameter string) {
+	for _, r := range t.Requests {
+		if r.Preflight {
+			preflighted = true
+		}
+		if r.CorsError != "" && corsError == "" {
+			corsError, parameter = r.CorsError, r.CorsErrorParameter
+		}
+	}
+	return preflighted, corsError, parameter
+}
+
 func (r *recorder) snapshotLocked() Trace {
 	t := Trace{Console: append([]ConsoleMessage(nil), r.console...)}
 	for _, q := range r.requests {

@@ -328,14 +328,7 @@ func sandboxedFetch(ctx context.Context, b *e2e.Browser, pageURL string, req e2e
 	for _, h := range out.Headers {
 		res.Header.Add(h[0], h[1])
 	}
-	for _, r := range trace.Requests {
-		if r.Preflight {
-			res.Preflighted = true
-		}
-		if r.CorsError != "" && res.CorsError == "" {
-			res.CorsError, res.CorsErrorParameter = r.CorsError, r.CorsErrorParameter
-		}
-	}
+	res.Preflighted, res.CorsError, res.CorsErrorParameter = trace.CorsOutcome()
 	return res, nil
 }
 
