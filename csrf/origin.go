@@ -2,7 +2,6 @@ package csrf
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/crossgate/crossgate/internal/origin"
@@ -37,7 +36,7 @@ func sameOrigin(o origin.Origin, scheme, hostHeader string) bool {
 	if o.Scheme != scheme {
 		return false
 	}
-	host, port, ok := splitHostPort(hostHeader)
+	host, port, ok := origin.CutPort(hostHeader)
 	if !ok || !strings.EqualFold(host, o.Host) {
 		return false
 	}
@@ -49,19 +48,4 @@ func sameOrigin(o origin.Origin, scheme, hostHeader string) bool {
 		oport = origin.DefaultPort(o.Scheme)
 	}
 	return port == oport
-}
-
-// splitHostPort splits a Host header, "host[:port]" where host may be a
-// bracketed IPv6 literal. The port is decimal, 1 to 65535, without leading
-// zeros; -1 means there is none.
-func splitHostPort(s string) (host string, port int, ok bool) {
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 || strings.LastIndexByte(s, ']') > i {
-		return s, -1, true
-	}
-	p, err := strconv.Atoi(s[i+1:])
-	if err != nil || p < 1 || p > 65535 || s[i+1] == '0' || s[i+1] == '+' {
-		return "", 0, false
-	}
-	return s[:i], p, true
 }

@@ -36,7 +36,7 @@ func Parse(s string) (Origin, bool) {
 	if !ok {
 		return Origin{}, false
 	}
-	host, port, ok := cutPort(rest)
+	host, port, ok := CutPort(rest)
 	if !ok {
 		return Origin{}, false
 	}
@@ -82,9 +82,10 @@ func cutScheme(s string) (scheme, rest string, ok bool) {
 	return "", "", false
 }
 
-// cutPort splits "host[:port]". The port is decimal, 1..65535, without
-// leading zeros; -1 means there is none.
-func cutPort(s string) (host string, port int, ok bool) {
+// CutPort splits "host[:port]", as in an origin or a Host header (a
+// bracketed IPv6 literal keeps its brackets). The port is decimal,
+// 1..65535, without leading zeros; -1 means there is none.
+func CutPort(s string) (host string, port int, ok bool) {
 	i := len(s) - 1
 	for i >= 0 && '0' <= s[i] && s[i] <= '9' {
 		i--

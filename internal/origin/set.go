@@ -138,7 +138,7 @@ func (s *Set) matchFew(v string) bool {
 		if len(v) < len(r.scheme)+3 || v[:len(r.scheme)] != r.scheme || v[len(r.scheme):len(r.scheme)+3] != "://" {
 			continue
 		}
-		host, port, ok := cutPort(v[len(r.scheme)+3:])
+		host, port, ok := CutPort(v[len(r.scheme)+3:])
 		if !ok || (r.port != AnyPort && r.port != port) || (port >= 0 && port == DefaultPort(r.scheme)) {
 			continue
 		}
