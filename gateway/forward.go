@@ -52,7 +52,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *co
 	}
 	out := g.outgoing(r, rt)
 	start := time.Now()
-	resp, err := rt.upstream.transport.RoundTrip(out)
+	resp, err := rt.upstream.client.RoundTrip(out)
 	rt.metrics.upstream.Observe(time.Since(start).Seconds())
 	if err != nil {
 		g.upstreamError(w, r, rt, d, err)

@@ -19,15 +19,27 @@ import (
 // transport whose connection pool is sized for a gateway: the standard
 // library's default keeps only two idle connections per host, which under
 // concurrency turns most requests into new connections.
+//
+// Ordinary requests to http:// targets go through client, which does each
+// exchange on the request's goroutine; https:// targets and the route's
+// ReverseProxy (WebSocket upgrades) use transport.
 type upstream struct {
 	id        string
 	targets   []*url.URL
 	next      atomic.Uint64
 	transport *http.Transport
+	client    pooledRoundTripper
+}
+
+// pooledRoundTripper is a round tripper with a connection pool, which a
+// snapshot that is no longer served empties.
+type pooledRoundTripper interface {
+	http.RoundTripper
+	CloseIdleConnections()
 }
 
 func newUpstream(id string, targets []*url.URL, timeout time.Duration) *upstream {
-	return &upstream{
+	u := &upstream{
 		id:      id,
 		targets: targets,
 		transport: &http.Transport{
@@ -44,6 +56,21 @@ func newUpstream(id string, targets []*url.URL, timeout time.Duration) *upstream
 			ForceAttemptHTTP2:     false,
 		},
 	}
+	u.client = u.transport
+	if plainHTTP(targets) {
+		u.client = newUpstreamClient(targets, timeout)
+	}
+	return u
+}
+
+// plainHTTP reports whether every target is an http:// URL.
+func plainHTTP(targets []*url.URL) bool {
+	for _, t := range targets {
+		if t.Scheme != "http" {
+			return false
+		}
+	}
+	return len(targets) > 0
 }
 
 func (u *upstream) pick() *url.URL {
