@@ -38,6 +38,9 @@ type Server struct {
 
 	gw       *Gateway
 	draining atomic.Bool
+	// netHTTPOnly serves plain HTTP with net/http alone, for tests that
+	// compare the two servers.
+	netHTTPOnly bool
 }
 
 // Run loads the config, listens, and serves until ctx is done; then it stops
@@ -99,15 +102,18 @@ func (s *Server) Run(ctx context.Context) error {
 		s.Ready(ln.Addr(), adminAddr)
 	}
 
+	// Plain HTTP goes through h1Server, which hands whatever is not a
+	// plain HTTP/1.1 request to srv; TLS (and with it HTTP/2) is srv's.
+	serve, shutdown := srv.Serve, srv.Shutdown
+	if srv.TLSConfig != nil {
+		// ServeTLS also offers HTTP/2 through ALPN.
+		serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
+	} else if !s.netHTTPOnly {
+		h1 := newH1Server(srv, log)
+		serve, shutdown = h1.Serve, h1.Shutdown
+	}
 	serveErr := make(chan error, 1)
-	go func() {
-		if srv.TLSConfig != nil {
-			// ServeTLS also offers HTTP/2 through ALPN.
-			serveErr <- srv.ServeTLS(ln, "", "")
-			return
-		}
-		serveErr <- srv.Serve(ln)
-	}()
+	go func() { serveErr <- serve(ln) }()
 
 	for {
 		select {
@@ -116,7 +122,7 @@ func (s *Server) Run(ctx context.Context) error {
 			log.Info("draining", "timeout", DrainTimeout.String())
 			sctx, cancel := context.WithTimeout(context.Background(), DrainTimeout)
 			defer cancel()
-			err := srv.Shutdown(sctx)
+			err := shutdown(sctx)
 			if admin != nil {
 				_ = admin.Shutdown(sctx)
 			}

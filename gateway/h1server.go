@@ -1,0 +1,847 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/crossgate/crossgate/internal/fetch"
+)
+
+// h1Server serves plain-text HTTP/1.1 on one goroutine per connection.
+//
+// net/http's server costs a gateway more than its own work: every request
+// without a body starts a background read (a goroutine hand-off and a
+// system call that finds nothing, then a deadline to stop it), so a
+// preflight answered at the edge spent most of its CPU in net/http. This
+// server reads a request, runs the handler and writes the answer on the
+// connection's goroutine, with one read and one write system call per
+// request.
+//
+// It takes only the plainest requests: HTTP/1.1 with a head of at most
+// headBufSize bytes, every line well formed and ended by CRLF, an
+// origin-form target, one Host, and no body or a Content-Length one. The
+// first request that is anything else (chunked, Expect, Upgrade, HTTP/1.0,
+// obs-fold, a large head, a malformed line) hands its connection, with the
+// bytes already read, to fallback, a net/http server with the same handler,
+// which serves that connection from then on. So whatever this server
+// accepts, net/http would read the same way (the head is parsed by
+// http.ReadRequest), and whatever it does not, net/http answers as it
+// always does.
+//
+// Not done here, because a gateway has no use for them on these requests:
+// Hijack (upgrades go to the fallback), and cancelling the request's
+// context when the client goes away mid-request (that needs the background
+// read this server exists to avoid; the upstream timeout bounds the work).
+type h1Server struct {
+	handler           http.Handler
+	fallback          *http.Server
+	readHeaderTimeout time.Duration
+	idleTimeout       time.Duration
+	log               *slog.Logger
+
+	handoff *handoffListener
+
+	mu      sync.Mutex
+	ln      net.Listener
+	conns   map[*h1Conn]struct{}
+	closing atomic.Bool
+}
+
+const (
+	// headBufSize is the connection's read buffer and so the largest
+	// request head served here; larger ones go to net/http.
+	headBufSize = 8 << 10
+	// bodyBufSize is how much of a response body is held back so that a
+	// small answer goes out with a Content-Length in one write.
+	bodyBufSize = 4 << 10
+	// maxDrainBytes is how much of an unread request body is read and
+	// thrown away to keep the connection; net/http's limit too.
+	maxDrainBytes = 256 << 10
+)
+
+// Connection states: waiting for a request, or serving one.
+const (
+	connIdle int32 = iota
+	connActive
+	connClosed
+)
+
+// newH1Server returns a server for srv's handler and timeouts; srv itself
+// serves the connections handed off.
+func newH1Server(srv *http.Server, log *slog.Logger) *h1Server {
+	return &h1Server{
+		handler:           srv.Handler,
+		fallback:          srv,
+		readHeaderTimeout: srv.ReadHeaderTimeout,
+		idleTimeout:       srv.IdleTimeout,
+		log:               log,
+		conns:             make(map[*h1Conn]struct{}),
+	}
+}
+
+// Serve accepts connections on ln until Shutdown, and returns
+// http.ErrServerClosed then, like http.Server.Serve.
+func (s *h1Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	s.ln = ln
+	s.handoff = &handoffListener{addr: ln.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
+	s.mu.Unlock()
+	// It returns when the listener closes, which Serve and Shutdown do.
+	go s.fallback.Serve(s.handoff)
+
+	var backoff time.Duration
+	for {
+		rwc, err := ln.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return http.ErrServerClosed
+			}
+			if errors.Is(err, net.ErrClosed) {
+				s.handoff.Close()
+				return err
+			}
+			// Out of file descriptors or the like: wait, as net/http does.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("accept failed; retrying", "error", err.Error(), "in", backoff.String())
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		c := s.newConn(rwc)
+		if c == nil {
+			rwc.Close()
+			continue
+		}
+		go c.serve()
+	}
+}
+
+// Shutdown stops accepting, closes idle connections, and waits for the
+// requests in flight (here and in the fallback) until ctx is done.
+func (s *h1Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
+	s.mu.Lock()
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	s.mu.Unlock()
+	ferr := s.fallback.Shutdown(ctx)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if s.closeIdle() {
+			return ferr
+		}
+		select {
+		case <-ctx.Done():
+			s.mu.Lock()
+			for c := range s.conns {
+				c.rwc.Close()
+			}
+			s.mu.Unlock()
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// closeIdle closes the connections waiting for a request and reports
+// whether none is left.
+func (s *h1Server) closeIdle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.state.CompareAndSwap(connIdle, connClosed) {
+			// Wakes the goroutine blocked reading; it sees connClosed.
+			c.rwc.SetReadDeadline(aLongTimeAgo)
+		}
+	}
+	return len(s.conns) == 0
+}
+
+var aLongTimeAgo = time.Unix(1, 0)
+
+func (s *h1Server) newConn(rwc net.Conn) *h1Conn {
+	c := &h1Conn{
+		srv:        s,
+		rwc:        rwc,
+		br:         bufio.NewReaderSize(rwc, headBufSize),
+		bw:         bufio.NewWriterSize(rwc, bodyBufSize),
+		remoteAddr: rwc.RemoteAddr().String(),
+		header:     make(http.Header, 16),
+	}
+	c.res.c = c
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return nil
+	}
+	s.conns[c] = struct{}{}
+	return c
+}
+
+func (s *h1Server) forget(c *h1Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// h1Conn is one client connection and the state reused by its requests.
+type h1Conn struct {
+	srv        *h1Server
+	rwc        net.Conn
+	br         *bufio.Reader
+	bw         *bufio.Writer
+	remoteAddr string
+	state      atomic.Int32
+
+	header     http.Header // the response header, cleared per request
+	hdr        []byte      // the response head as of WriteHeader
+	keys       []string    // sorting space for header names
+	res        h1Response
+	body       h1Body
+	lastMethod string
+}
+
+// serve runs the connection's requests until it closes or is handed off.
+func (c *h1Conn) serve() {
+	handedOff := false
+	defer func() {
+		if v := recover(); v != nil && v != http.ErrAbortHandler {
+			buf := make([]byte, 64<<10)
+			buf = buf[:runtime.Stack(buf, false)]
+			c.srv.log.Error("panic serving request", "remote", c.remoteAddr, "panic", fmt.Sprint(v), "stack", string(buf))
+		}
+		c.srv.forget(c)
+		if !handedOff {
+			c.rwc.Close()
+		}
+	}()
+	for {
+		verdict, n, bodyLen := c.readHead()
+		switch verdict {
+		case headClose:
+			return
+		case headHandOff:
+			handedOff = c.handOff()
+			return
+		}
+		req, err := c.parse(n, bodyLen)
+		if err != nil {
+			handedOff = c.handOff()
+			return
+		}
+		c.br.Discard(n)
+		if !c.serveRequest(req, bodyLen) {
+			return
+		}
+		if !c.state.CompareAndSwap(connActive, connIdle) || c.srv.closing.Load() {
+			return
+		}
+	}
+}
+
+type headVerdict int
+
+const (
+	headServe headVerdict = iota
+	headHandOff
+	headClose
+)
+
+// readHead waits for the next request and reports whether this server
+// takes it, with the length of its head and of its body.
+func (c *h1Conn) readHead() (v headVerdict, n int, bodyLen int64) {
+	if c.br.Buffered() == 0 {
+		if c.srv.idleTimeout > 0 {
+			c.rwc.SetReadDeadline(time.Now().Add(c.srv.idleTimeout))
+		}
+		if _, err := c.br.Peek(1); err != nil {
+			return headClose, 0, 0
+		}
+	}
+	if !c.state.CompareAndSwap(connIdle, connActive) {
+		return headClose, 0, 0
+	}
+	if c.lastMethod == "POST" {
+		// Old clients send a stray CRLF after a POST body; net/http
+		// forgives it, so must this server.
+		peek, _ := c.br.Peek(min(4, c.br.Buffered()))
+		c.br.Discard(leadingCRLF(peek))
+		if c.br.Buffered() == 0 {
+			if _, err := c.br.Peek(1); err != nil {
+				return headClose, 0, 0
+			}
+		}
+	}
+	deadlineSet := false
+	for {
+		buf, _ := c.br.Peek(c.br.Buffered())
+		v, n, bodyLen := scanHead(buf)
+		if v != headMore {
+			if deadlineSet || bodyLen > 0 {
+				// The body is read with no deadline, as net/http does
+				// without a ReadTimeout.
+				c.rwc.SetReadDeadline(time.Time{})
+			}
+			if v == headPlain {
+				return headServe, n, bodyLen
+			}
+			return headHandOff, 0, 0
+		}
+		if len(buf) == headBufSize {
+			return headHandOff, 0, 0
+		}
+		if !deadlineSet && c.srv.readHeaderTimeout > 0 {
+			c.rwc.SetReadDeadline(time.Now().Add(c.srv.readHeaderTimeout))
+			deadlineSet = true
+		}
+		if _, err := c.br.Peek(len(buf) + 1); err != nil {
+			// A client gone or too slow with its head: net/http closes
+			// such connections without an answer too.
+			return headClose, 0, 0
+		}
+	}
+}
+
+func leadingCRLF(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c != '\r' && c != '\n' {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// parse reads the head of n bytes with http.ReadRequest and checks what
+// net/http's server checks beyond it.
+func (c *h1Conn) parse(n int, bodyLen int64) (*http.Request, error) {
+	head, _ := c.br.Peek(n)
+	hr := headReaders.Get().(*headReader)
+	hr.head.Reset(head)
+	hr.br.Reset(&hr.head)
+	req, err := http.ReadRequest(hr.br)
+	headReaders.Put(hr)
+	if err != nil {
+		return nil, err
+	}
+	// ReadRequest refuses a second Host and takes req.Host from the
+	// header (the target is origin-form); net/http's server also wants one.
+	if req.Host == "" || !validHostHeader(req.Host) || req.ContentLength != bodyLen || req.ProtoMajor != 1 || req.ProtoMinor != 1 {
+		return nil, errors.New("not a plain request")
+	}
+	req.RemoteAddr = c.remoteAddr
+	if bodyLen > 0 {
+		c.body = h1Body{c: c, left: bodyLen}
+		req.Body = &c.body
+	} else {
+		req.Body = http.NoBody
+	}
+	return req, nil
+}
+
+// headReader gives http.ReadRequest a copy of the head, so that the
+// connection's buffer still holds it if the connection is handed off.
+// Pooled: a connection needs one only while it parses.
+type headReader struct {
+	head bytes.Reader
+	br   *bufio.Reader
+}
+
+var headReaders = sync.Pool{New: func() any {
+	hr := new(headReader)
+	hr.br = bufio.NewReaderSize(&hr.head, 4<<10)
+	return hr
+}}
+
+// validHostHeader reports whether h has only the bytes net/http's server
+// accepts in a Host header.
+func validHostHeader(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!$%&'()*+,-.:;=[]_~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// handOff gives the connection, with what has been read of it, to the
+// fallback server, and reports whether it took it.
+func (c *h1Conn) handOff() bool {
+	buffered, _ := c.br.Peek(c.br.Buffered())
+	pc := &prefixConn{Conn: c.rwc, prefix: bytes.Clone(buffered)}
+	c.srv.forget(c)
+	return c.srv.handoff.give(pc)
+}
+
+// serveRequest runs the handler and finishes its response; it reports
+// whether the connection can take another request.
+func (c *h1Conn) serveRequest(req *http.Request, bodyLen int64) bool {
+	c.lastMethod = req.Method
+	w := &c.res
+	w.reset(req)
+	c.srv.handler.ServeHTTP(w, req)
+	keep := w.finish()
+	if bodyLen > 0 && c.body.left > 0 {
+		keep = keep && c.body.drain()
+	}
+	if err := c.bw.Flush(); err != nil {
+		return false
+	}
+	return keep
+}
+
+// h1Body is a request body of known length, read from the connection.
+type h1Body struct {
+	c    *h1Conn
+	left int64
+	err  error
+}
+
+func (b *h1Body) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.c.br.Read(p)
+	b.left -= int64(n)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		b.err = err
+		return n, err
+	}
+	if b.left == 0 {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Close leaves the rest to drain, as net/http's request bodies do.
+func (b *h1Body) Close() error { return nil }
+
+// drain reads what the handler left of the body, up to maxDrainBytes, and
+// reports whether the connection is still usable.
+func (b *h1Body) drain() bool {
+	if b.err != nil || b.left > maxDrainBytes {
+		return false
+	}
+	n, err := b.c.br.Discard(int(b.left))
+	b.left -= int64(n)
+	return err == nil && b.left == 0
+}
+
+// prefixConn is a connection handed to net/http: it first reads back the
+// bytes already taken off it.
+type prefixConn struct {
+	net.Conn
+	prefix []byte
+}
+
+func (p *prefixConn) Read(b []byte) (int, error) {
+	if len(p.prefix) > 0 {
+		n := copy(b, p.prefix)
+		p.prefix = p.prefix[n:]
+		return n, nil
+	}
+	return p.Conn.Read(b)
+}
+
+// CloseWrite lets net/http half-close the connection after an error
+// answer, as it does on its own connections.
+func (p *prefixConn) CloseWrite() error {
+	if cw, ok := p.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// handoffListener is the listener the fallback server accepts handed-off
+// connections from.
+type handoffListener struct {
+	addr  net.Addr
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func (l *handoffListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *handoffListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *handoffListener) Addr() net.Addr { return l.addr }
+
+func (l *handoffListener) give(c net.Conn) bool {
+	select {
+	case l.conns <- c:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+// h1Response is the http.ResponseWriter of one request, reused by the
+// connection's next.
+type h1Response struct {
+	c   *h1Conn
+	req *http.Request
+
+	status        int
+	wroteHeader   bool
+	headSent      bool
+	chunked       bool
+	noBody        bool // HEAD, 204, 304: no body goes out
+	haveType      bool
+	hasTrailers   bool
+	closeAfter    bool
+	contentLength int64 // as the handler declared it, or -1
+	written       int64
+	buf           []byte // the body held back until the head is sent
+	werr          error
+}
+
+func (w *h1Response) reset(req *http.Request) {
+	clear(w.c.header)
+	buf := w.buf[:0]
+	*w = h1Response{c: w.c, req: req, contentLength: -1, buf: buf, closeAfter: req.Close}
+}
+
+// Header returns the response header, which is the connection's own map:
+// handlers must not keep it past their return, as with net/http.
+func (w *h1Response) Header() http.Header { return w.c.header }
+
+// WriteHeader records the status and the header as they are now; later
+// changes to the header only count as trailers.
+func (w *h1Response) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	h := w.c.header
+	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
+		// An informational answer (103 Early Hints) goes out at once.
+		if w.werr == nil {
+			bw := w.c.bw
+			bw.WriteString(statusLine(code))
+			w.c.hdr = appendHeader(w.c.hdr[:0], h, &w.c.keys)
+			bw.Write(w.c.hdr)
+			bw.WriteString("\r\n")
+			w.werr = bw.Flush()
+		}
+		return
+	}
+	w.wroteHeader = true
+	w.status = code
+	w.noBody = w.req.Method == http.MethodHead || code == http.StatusNoContent || code == http.StatusNotModified
+	if cl := h["Content-Length"]; len(cl) > 0 {
+		if n, err := strconv.ParseInt(strings.TrimSpace(cl[0]), 10, 64); err == nil && n >= 0 {
+			w.contentLength = n
+		}
+	}
+	if hasToken(h["Connection"], "close") {
+		w.closeAfter = true
+	}
+	_, w.haveType = h["Content-Type"]
+	w.hasTrailers = len(h["Trailer"]) > 0
+	if !w.hasTrailers {
+		for k := range h {
+			if strings.HasPrefix(k, http.TrailerPrefix) {
+				w.hasTrailers = true
+				break
+			}
+		}
+	}
+	w.c.hdr = appendHeader(w.c.hdr[:0], h, &w.c.keys)
+}
+
+func (w *h1Response) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if w.noBody && w.req.Method != http.MethodHead {
+		return 0, http.ErrBodyNotAllowed
+	}
+	// Counted before the check, as net/http does: after one write too
+	// many, every write fails and the connection closes at the end.
+	w.written += int64(len(p))
+	if w.contentLength >= 0 && w.written > w.contentLength {
+		return 0, http.ErrContentLength
+	}
+	if w.werr != nil {
+		return 0, w.werr
+	}
+	if !w.headSent {
+		if len(w.buf)+len(p) <= bodyBufSize {
+			w.buf = append(w.buf, p...)
+			return len(p), nil
+		}
+		w.sendHead(false)
+	}
+	w.writeBody(p)
+	if w.werr != nil {
+		return 0, w.werr
+	}
+	return len(p), nil
+}
+
+// WriteString spares io.WriteString a conversion.
+func (w *h1Response) WriteString(s string) (int, error) {
+	if !w.headSent && len(w.buf)+len(s) <= bodyBufSize && w.wroteHeader && !(w.noBody && w.req.Method != http.MethodHead) &&
+		(w.contentLength < 0 || w.written+int64(len(s)) <= w.contentLength) && w.werr == nil {
+		w.written += int64(len(s))
+		w.buf = append(w.buf, s...)
+		return len(s), nil
+	}
+	return w.Write([]byte(s))
+}
+
+func (w *h1Response) writeBody(p []byte) {
+	if w.noBody || len(p) == 0 || w.werr != nil {
+		return
+	}
+	bw := w.c.bw
+	if w.chunked {
+		bw.WriteString(strconv.FormatInt(int64(len(p)), 16))
+		bw.WriteString("\r\n")
+		bw.Write(p)
+		_, w.werr = bw.WriteString("\r\n")
+		return
+	}
+	_, w.werr = bw.Write(p)
+}
+
+// sendHead writes the status line and the head recorded by WriteHeader,
+// with the framing: the handler's Content-Length, or the length of the
+// whole body when the handler is done (final) and it fit in the buffer,
+// or chunked.
+func (w *h1Response) sendHead(final bool) {
+	w.headSent = true
+	bw := w.c.bw
+	bw.WriteString(statusLine(w.status))
+	bw.Write(w.c.hdr)
+	bodyAllowed := w.status != http.StatusNoContent && w.status != http.StatusNotModified
+	switch {
+	case w.contentLength >= 0:
+		if w.status != http.StatusNoContent {
+			bw.WriteString("Content-Length: ")
+			bw.WriteString(strconv.FormatInt(w.contentLength, 10))
+			bw.WriteString("\r\n")
+		}
+	case !bodyAllowed:
+	case final && !w.hasTrailers && (w.req.Method != http.MethodHead || len(w.buf) > 0):
+		bw.WriteString("Content-Length: ")
+		bw.WriteString(strconv.Itoa(len(w.buf)))
+		bw.WriteString("\r\n")
+	case w.req.Method == http.MethodHead:
+	default:
+		w.chunked = true
+		bw.WriteString("Transfer-Encoding: chunked\r\n")
+	}
+	if !w.haveType && bodyAllowed && len(w.buf) > 0 {
+		bw.WriteString("Content-Type: ")
+		bw.WriteString(http.DetectContentType(w.buf))
+		bw.WriteString("\r\n")
+	}
+	if _, ok := w.c.header["Date"]; !ok {
+		bw.Write(dateLine())
+	}
+	if w.closeAfter {
+		bw.WriteString("Connection: close\r\n")
+	}
+	_, w.werr = bw.WriteString("\r\n")
+	if w.req.Method == http.MethodHead {
+		return
+	}
+	w.writeBody(w.buf)
+}
+
+// Flush sends the head and what is buffered of the body.
+func (w *h1Response) Flush() { _ = w.FlushError() }
+
+// FlushError is Flush reporting the write error, for
+// http.ResponseController.
+func (w *h1Response) FlushError() error {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.headSent {
+		w.sendHead(false)
+	}
+	if w.werr != nil {
+		return w.werr
+	}
+	w.werr = w.c.bw.Flush()
+	return w.werr
+}
+
+// SetWriteDeadline and SetReadDeadline serve http.ResponseController.
+func (w *h1Response) SetWriteDeadline(t time.Time) error { return w.c.rwc.SetWriteDeadline(t) }
+
+func (w *h1Response) SetReadDeadline(t time.Time) error { return w.c.rwc.SetReadDeadline(t) }
+
+// finish completes the response after the handler returned and reports
+// whether the connection can be kept.
+func (w *h1Response) finish() bool {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.headSent {
+		w.sendHead(true)
+	}
+	if w.chunked && w.werr == nil {
+		bw := w.c.bw
+		bw.WriteString("0\r\n")
+		h := w.c.header
+		for _, v := range h["Trailer"] {
+			for name := range strings.SplitSeq(v, ",") {
+				name = http.CanonicalHeaderKey(strings.TrimSpace(name))
+				for _, tv := range h[name] {
+					writeHeaderLine(bw, name, tv)
+				}
+			}
+		}
+		for k, vv := range h {
+			if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {
+				for _, tv := range vv {
+					writeHeaderLine(bw, name, tv)
+				}
+			}
+		}
+		_, w.werr = bw.WriteString("\r\n")
+	}
+	if w.contentLength >= 0 && w.written != w.contentLength && !w.noBody {
+		// The body is not what the head announced: the client can only
+		// tell by the connection closing.
+		return false
+	}
+	return w.werr == nil && !w.closeAfter
+}
+
+func writeHeaderLine(bw *bufio.Writer, k, v string) {
+	if !fetch.IsToken(k) {
+		return
+	}
+	bw.WriteString(k)
+	bw.WriteString(": ")
+	bw.WriteString(headerValue(v))
+	bw.WriteString("\r\n")
+}
+
+// appendHeader appends h's lines, names sorted as net/http writes them,
+// leaving out the framing headers the server sets itself and trailers.
+func appendHeader(b []byte, h http.Header, keys *[]string) []byte {
+	ks := (*keys)[:0]
+	for k := range h {
+		switch k {
+		case "Content-Length", "Transfer-Encoding", "Connection":
+			continue
+		}
+		if strings.HasPrefix(k, http.TrailerPrefix) || !fetch.IsToken(k) {
+			continue
+		}
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	for _, k := range ks {
+		for _, v := range h[k] {
+			b = append(b, k...)
+			b = append(b, ": "...)
+			b = append(b, headerValue(v)...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	*keys = ks[:0]
+	return b
+}
+
+// headerValue is v as net/http writes it: trimmed, with CR and LF turned
+// into spaces so that no value can start a header of its own.
+func headerValue(v string) string {
+	v = strings.Trim(v, " \t")
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' {
+				return ' '
+			}
+			return r
+		}, v)
+	}
+	return v
+}
+
+func hasToken(lines []string, token string) bool { return headerHasToken(lines, token) }
+
+// statusLines holds "HTTP/1.1 NNN Text\r\n" for every three-digit code.
+var statusLines = func() (t [1000]string) {
+	for code := 100; code < 1000; code++ {
+		text := http.StatusText(code)
+		if text == "" {
+			text = "status code " + strconv.Itoa(code)
+		}
+		t[code] = "HTTP/1.1 " + strconv.Itoa(code) + " " + text + "\r\n"
+	}
+	return t
+}()
+
+func statusLine(code int) string { return statusLines[code] }
+
+// cachedDate is the Date header line of the current second.
+type cachedDate struct {
+	sec  int64
+	line []byte
+}
+
+var date atomic.Pointer[cachedDate]
+
+func dateLine() []byte {
+	now := time.Now()
+	if d := date.Load(); d != nil && d.sec == now.Unix() {
+		return d.line
+	}
+	d := &cachedDate{sec: now.Unix()}
+	d.line = append([]byte("Date: "), now.UTC().AppendFormat(nil, http.TimeFormat)...)
+	d.line = append(d.line, "\r\n"...)
+	date.Store(d)
+	return d.line
+}
