@@ -36,7 +36,17 @@ type Server struct {
 	// clients that do not resolve the host name themselves.
 	Addr string
 
-	srv *httptest.Server
+	srv  *httptest.Server
+	stop func()
+}
+
+// Listening names a server that something else runs on addr (a loopback
+// address), for example the gateway's own HTTP/1.1 server; stop is what
+// Close calls.
+func Listening(host string, addr net.Addr, stop func()) *Server {
+	_, port, _ := net.SplitHostPort(addr.String())
+	u := "http://" + net.JoinHostPort(host, port)
+	return &Server{URL: u, Origin: u, Addr: addr.String(), stop: stop}
 }
 
 // NewServer starts h on a free port of 127.0.0.1 and names it host. The host
@@ -69,5 +79,9 @@ func start(host string, h http.Handler, tls bool) *Server {
 
 // Close shuts the server down and waits for its requests to finish.
 func (s *Server) Close() {
+	if s.stop != nil {
+		s.stop()
+		return
+	}
 	s.srv.Close()
 }

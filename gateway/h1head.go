@@ -11,14 +11,14 @@ type headScan int
 
 const (
 	headMore  headScan = iota // no verdict yet: the head is incomplete
-	headPlain                 // a request h1Server serves
+	headPlain                 // a request HTTP1Server serves
 	headOther                 // anything else: net/http's to read
 )
 
 const http11 = "HTTP/1.1\r\n"
 
 // scanHead looks at the start of a request head and says whether it is
-// one h1Server serves: a request line "TOKEN /target HTTP/1.1", header
+// one HTTP1Server serves: a request line "TOKEN /target HTTP/1.1", header
 // lines "token:value" with no control characters but tab, every line ended
 // by CRLF, at most one Content-Length of plain digits, and no
 // Transfer-Encoding, Upgrade, Expect or Connection: upgrade. For a plain

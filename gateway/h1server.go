@@ -21,7 +21,8 @@ import (
 	"github.com/crossgate/crossgate/internal/fetch"
 )
 
-// h1Server serves plain-text HTTP/1.1 on one goroutine per connection.
+// HTTP1Server serves plain-text HTTP/1.1 on one goroutine per connection:
+// it is how crossgate serve answers on a listener without TLS.
 //
 // net/http's server costs a gateway more than its own work: every request
 // without a body starts a background read (a goroutine hand-off and a
@@ -46,7 +47,7 @@ import (
 // Hijack (upgrades go to the fallback), and cancelling the request's
 // context when the client goes away mid-request (that needs the background
 // read this server exists to avoid; the upstream timeout bounds the work).
-type h1Server struct {
+type HTTP1Server struct {
 	handler           http.Handler
 	fallback          *http.Server
 	readHeaderTimeout time.Duration
@@ -80,10 +81,15 @@ const (
 	connClosed
 )
 
-// newH1Server returns a server for srv's handler and timeouts; srv itself
-// serves the connections handed off.
-func newH1Server(srv *http.Server, log *slog.Logger) *h1Server {
-	return &h1Server{
+// NewHTTP1Server returns a server for srv's handler and its
+// ReadHeaderTimeout and IdleTimeout; srv itself serves the connections
+// handed off. log (nil for none) receives handler panics and accept
+// errors.
+func NewHTTP1Server(srv *http.Server, log *slog.Logger) *HTTP1Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &HTTP1Server{
 		handler:           srv.Handler,
 		fallback:          srv,
 		readHeaderTimeout: srv.ReadHeaderTimeout,
@@ -95,7 +101,7 @@ func newH1Server(srv *http.Server, log *slog.Logger) *h1Server {
 
 // Serve accepts connections on ln until Shutdown, and returns
 // http.ErrServerClosed then, like http.Server.Serve.
-func (s *h1Server) Serve(ln net.Listener) error {
+func (s *HTTP1Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	s.ln = ln
 	s.handoff = &handoffListener{addr: ln.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
@@ -132,7 +138,7 @@ func (s *h1Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting, closes idle connections, and waits for the
 // requests in flight (here and in the fallback) until ctx is done.
-func (s *h1Server) Shutdown(ctx context.Context) error {
+func (s *HTTP1Server) Shutdown(ctx context.Context) error {
 	s.closing.Store(true)
 	s.mu.Lock()
 	if s.ln != nil {
@@ -161,7 +167,7 @@ func (s *h1Server) Shutdown(ctx context.Context) error {
 
 // closeIdle closes the connections waiting for a request and reports
 // whether none is left.
-func (s *h1Server) closeIdle() bool {
+func (s *HTTP1Server) closeIdle() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
@@ -175,7 +181,7 @@ func (s *h1Server) closeIdle() bool {
 
 var aLongTimeAgo = time.Unix(1, 0)
 
-func (s *h1Server) newConn(rwc net.Conn) *h1Conn {
+func (s *HTTP1Server) newConn(rwc net.Conn) *h1Conn {
 	c := &h1Conn{
 		srv:        s,
 		rwc:        rwc,
@@ -194,7 +200,7 @@ func (s *h1Server) newConn(rwc net.Conn) *h1Conn {
 	return c
 }
 
-func (s *h1Server) forget(c *h1Conn) {
+func (s *HTTP1Server) forget(c *h1Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
@@ -202,7 +208,7 @@ func (s *h1Server) forget(c *h1Conn) {
 
 // h1Conn is one client connection and the state reused by its requests.
 type h1Conn struct {
-	srv        *h1Server
+	srv        *HTTP1Server
 	rwc        net.Conn
 	br         *bufio.Reader
 	bw         *bufio.Writer

@@ -105,7 +105,7 @@ var h1Handlers = map[string]http.HandlerFunc{
 	},
 }
 
-// startH1 serves h on loopback with h1Server (net/http behind it) or with
+// startH1 serves h on loopback with HTTP1Server (net/http behind it) or with
 // net/http alone, and returns the address.
 func startH1(t *testing.T, h http.Handler, withH1 bool) string {
 	t.Helper()
@@ -120,7 +120,7 @@ func startH1(t *testing.T, h http.Handler, withH1 bool) string {
 		t.Cleanup(func() { srv.Close() })
 		return ln.Addr().String()
 	}
-	s := newH1Server(srv, slog.New(slog.DiscardHandler))
+	s := NewHTTP1Server(srv, slog.New(slog.DiscardHandler))
 	go s.Serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -196,7 +196,7 @@ func talk(addr, raw string, want int) (exchange, error) {
 	return ex, nil
 }
 
-// TestH1ServerAnswersLikeNetHTTP sends the same bytes to h1Server and to
+// TestH1ServerAnswersLikeNetHTTP sends the same bytes to HTTP1Server and to
 // net/http and wants the same answers: what the client sees does not
 // depend on which of the two served the request. Framing may differ
 // (Content-Length or chunked), so it is compared decoded.
@@ -236,7 +236,7 @@ func TestH1ServerAnswersLikeNetHTTP(t *testing.T) {
 		{"CR LF in a header value", "GET /crlf HTTP/1.1\r\n" + host + "\r\n", 1},
 		{"header names in any case", "GET /small HTTP/1.1\r\nhOsT: gw.test\r\nx-custom: 1\r\n\r\n", 1},
 
-		// Not plain: net/http's to answer, after h1Server hands over.
+		// Not plain: net/http's to answer, after HTTP1Server hands over.
 		{"chunked request body", "POST /echo HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 1},
 		{"Expect 100-continue", "POST /echo HTTP/1.1\r\n" + host + "Expect: 100-continue\r\nContent-Length: 2\r\n\r\nhi", 2},
 		{"HTTP/1.0", "GET /small HTTP/1.0\r\n\r\n", 1},
@@ -280,11 +280,11 @@ func TestH1ServerAnswersLikeNetHTTP(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g, w := <-results[i][0], <-results[i][1]
 			if g.err != nil || w.err != nil {
-				t.Fatalf("h1Server: %v; net/http: %v", g.err, w.err)
+				t.Fatalf("HTTP1Server: %v; net/http: %v", g.err, w.err)
 			}
 			got, want := g.ex, w.ex
 			if !slices.Equal(got.responses, want.responses) || got.closed != want.closed {
-				t.Errorf("h1Server:\n%q closed=%v\nnet/http:\n%q closed=%v", got.responses, got.closed, want.responses, want.closed)
+				t.Errorf("HTTP1Server:\n%q closed=%v\nnet/http:\n%q closed=%v", got.responses, got.closed, want.responses, want.closed)
 			}
 		})
 	}
@@ -378,7 +378,7 @@ func TestH1ServerShutdown(t *testing.T) {
 		}
 		io.WriteString(w, "done")
 	})}
-	s := newH1Server(srv, slog.New(slog.DiscardHandler))
+	s := NewHTTP1Server(srv, slog.New(slog.DiscardHandler))
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(ln) }()
 	addr := ln.Addr().String()
@@ -448,7 +448,7 @@ func TestH1ServerTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: 200 * time.Millisecond, IdleTimeout: 200 * time.Millisecond}
-	s := newH1Server(srv, slog.New(slog.DiscardHandler))
+	s := NewHTTP1Server(srv, slog.New(slog.DiscardHandler))
 	go s.Serve(ln)
 	defer s.Shutdown(context.Background())
 	for _, send := range []string{"", "GET / HTTP/1.1\r\nHost:"} {
@@ -516,7 +516,7 @@ func FuzzScanHead(f *testing.F) {
 		}
 		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(string(b[:n]))))
 		if err != nil {
-			return // h1Server hands such heads to net/http
+			return // HTTP1Server hands such heads to net/http
 		}
 		if req.ContentLength != bodyLen || len(req.TransferEncoding) > 0 || req.ProtoMajor != 1 || req.ProtoMinor != 1 {
 			t.Fatalf("scanHead says plain with body %d; ReadRequest: length %d, encoding %q, %s", bodyLen, req.ContentLength, req.TransferEncoding, req.Proto)

@@ -102,14 +102,14 @@ func (s *Server) Run(ctx context.Context) error {
 		s.Ready(ln.Addr(), adminAddr)
 	}
 
-	// Plain HTTP goes through h1Server, which hands whatever is not a
+	// Plain HTTP goes through HTTP1Server, which hands whatever is not a
 	// plain HTTP/1.1 request to srv; TLS (and with it HTTP/2) is srv's.
 	serve, shutdown := srv.Serve, srv.Shutdown
 	if srv.TLSConfig != nil {
 		// ServeTLS also offers HTTP/2 through ALPN.
 		serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
 	} else if !s.netHTTPOnly {
-		h1 := newH1Server(srv, log)
+		h1 := NewHTTP1Server(srv, log)
 		serve, shutdown = h1.Serve, h1.Shutdown
 	}
 	serveErr := make(chan error, 1)

@@ -1,7 +1,11 @@
 package conformance
 
 import (
+	"context"
 	"fmt"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/e2e"
@@ -33,12 +37,32 @@ func StartGateway(host string, cfg *config.Config) (*Gateway, error) {
 		return nil, fmt.Errorf("conformance: gateway: %w", err)
 	}
 	rec := e2e.NewRecorder(gw)
+	plain, err := servePlain(host, rec)
+	if err != nil {
+		return nil, err
+	}
 	return &Gateway{
 		Gateway:  gw,
 		Recorder: rec,
-		HTTP:     e2e.NewServer(host, rec),
+		HTTP:     plain,
 		HTTPS:    e2e.NewTLSServer(host, rec),
 	}, nil
+}
+
+// servePlain serves h over plain HTTP the way crossgate serve does, with
+// the gateway's own HTTP/1.1 server in front of net/http.
+func servePlain(host string, h http.Handler) (*e2e.Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("conformance: listen: %w", err)
+	}
+	srv := gateway.NewHTTP1Server(&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}, nil)
+	go srv.Serve(ln)
+	return e2e.Listening(host, ln.Addr(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}), nil
 }
 
 // ParseGateway parses a YAML config, as a file would give it, and starts a
