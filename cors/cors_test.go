@@ -122,6 +122,11 @@ var refusedActual = http.Header{"Vary": {"Origin"}}
 
 func TestOriginMatching(t *testing.T) {
 	exact := cors.Config{AllowOrigins: []string{"https://app.example.com"}}
+	fewExact := cors.Config{AllowOrigins: []string{"https://a.example.com", "https://b.example.com:8443", "http://localhost:3000"}}
+	manyExact := cors.Config{AllowOrigins: []string{
+		"https://a.example.com", "https://b.example.com", "https://c.example.com",
+		"https://d.example.com", "https://e.example.com", "https://f.example.com",
+	}}
 	wildcard := cors.Config{AllowOrigins: []string{"https://*.example.com"}}
 	wildcardPort := cors.Config{AllowOrigins: []string{"https://*.example.com:8443"}}
 	anyPort := cors.Config{AllowOrigins: []string{"http://localhost:*"}}
@@ -157,6 +162,14 @@ func TestOriginMatching(t *testing.T) {
 		{"exact/userinfo", exact, "https://user@app.example.com", false},
 		{"exact/trailing dot", exact, "https://app.example.com.", false},
 		{"exact/empty", exact, "", false},
+		{"few exact/first", fewExact, "https://a.example.com", true},
+		{"few exact/last", fewExact, "http://localhost:3000", true},
+		{"few exact/same length, other host", fewExact, "https://c.example.com", false},
+		{"few exact/upper case", fewExact, "https://A.example.com", false},
+		{"few exact/port of another", fewExact, "https://a.example.com:8443", false},
+		{"many exact/last", manyExact, "https://f.example.com", true},
+		{"many exact/trailing slash", manyExact, "https://f.example.com/", false},
+		{"many exact/upper case", manyExact, "https://F.example.com", false},
 
 		{"wildcard/one label", wildcard, "https://a.example.com", true},
 		{"wildcard/two labels", wildcard, "https://a.b.example.com", true},

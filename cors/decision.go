@@ -125,14 +125,20 @@ type Decision struct {
 // and headers, never allocates, and is safe for concurrent use.
 func (p *Policy) Decide(r *http.Request) Decision {
 	var d Decision
-	p.cur.Load().decide(&d, r.Method, r.Header, &p.slabs)
+	origins := r.Header[headerOrigin]
+	p.cur.Load().decide(&d, r.Method, r.Header, origins, &p.slabs)
+	if d.Reason == ReasonOriginNotAllowed && (len(origins) != 1 || !wellFormedOrigin(origins[0])) {
+		d.Reason = ReasonOriginMalformed
+	}
 	return d
 }
 
-// decide fills d, which must be zero, for a request.
-func (c *compiled) decide(d *Decision, method string, h http.Header, slabs *slabAlloc) {
+// decide fills d, which must be zero, for a request whose Origin lines are
+// origins. A refused origin gets ReasonOriginNotAllowed, even when it is
+// malformed: the headers are the same either way, so telling the two apart
+// is left to the callers that report the reason.
+func (c *compiled) decide(d *Decision, method string, h http.Header, origins []string, slabs *slabAlloc) {
 	d.slabs = slabs
-	origins := h[headerOrigin]
 	var acrm []string
 	switch {
 	case len(origins) == 0:
@@ -178,9 +184,6 @@ func (c *compiled) decide(d *Decision, method string, h http.Header, slabs *slab
 			d.vary = c.preflightVar
 		}
 		d.Reason = ReasonOriginNotAllowed
-		if len(origins) != 1 || !wellFormedOrigin(o) {
-			d.Reason = ReasonOriginMalformed
-		}
 		return
 	}
 
@@ -290,8 +293,12 @@ func (d *Decision) Apply(h http.Header) {
 	var old []string
 	missing := 0 // Vary lines to add
 	if d.vary != "" {
-		old = h[headerVary]
-		if missing = varyMissing(old, d.vary, nil); missing > 0 {
+		if old = h[headerVary]; len(old) == 0 {
+			missing = 1
+		} else {
+			missing = varyMissing(old, d.vary, nil)
+		}
+		if missing > 0 {
 			need += len(old) + missing
 		}
 	}
@@ -341,7 +348,12 @@ func (d *Decision) Apply(h http.Header) {
 		i++
 	}
 	buf = buf[i:]
-	if missing > 0 {
+	switch {
+	case missing == 0:
+	case len(old) == 0:
+		buf[0] = d.vary
+		h[headerVary] = buf[:1:1]
+	default:
 		n := len(old) + missing
 		s := buf[:n:n]
 		copy(s, old)

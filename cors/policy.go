@@ -60,7 +60,8 @@ type handler struct {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := h.p.cur.Load()
-	if _, ok := r.Header[headerOrigin]; !ok && !c.staticAny {
+	origins, ok := r.Header[headerOrigin]
+	if !ok && !c.staticAny {
 		// The most common request of all (same-origin pages, servers,
 		// curl) only needs Vary: Origin; skip building a Decision.
 		wh := w.Header()
@@ -76,7 +77,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var d Decision
-	c.decide(&d, r.Method, r.Header, &h.p.slabs)
+	c.decide(&d, r.Method, r.Header, origins, &h.p.slabs)
 	d.Apply(w.Header())
 	if d.Kind == Preflight {
 		w.WriteHeader(d.Status)

@@ -11,6 +11,10 @@ import "strings"
 // concurrent use.
 type Set struct {
 	exact map[string]struct{}
+	// fewExact holds the exact origins when there are only a handful:
+	// comparing them, most often by length alone, is cheaper than hashing
+	// the origin for a map lookup.
+	fewExact []string
 	// anyPort is keyed by "scheme://host".
 	anyPort map[string]struct{}
 	// subdomains is keyed by the host suffix after "*.".
@@ -36,6 +40,9 @@ type subdomainRule struct {
 // suffixes one by one.
 const fewSubdomains = 8
 
+// fewExact is the most exact origins matched by comparing them one by one.
+const fewExact = 4
+
 // NewSet builds a Set from parsed patterns.
 func NewSet(patterns []Pattern) *Set {
 	s := &Set{
@@ -52,7 +59,11 @@ func NewSet(patterns []Pattern) *Set {
 		case p.Kind == Exact && p.Port == AnyPort:
 			s.anyPort[p.Scheme+"://"+p.Host] = struct{}{}
 		case p.Kind == Exact:
-			s.exact[p.String()] = struct{}{}
+			k := p.String()
+			if _, dup := s.exact[k]; !dup {
+				s.exact[k] = struct{}{}
+				s.fewExact = append(s.fewExact, k)
+			}
 		default:
 			s.subdomains[p.Host] = append(s.subdomains[p.Host], portRule{p.Scheme, p.Port})
 			s.few = append(s.few, subdomainRule{"." + p.Host, portRule{p.Scheme, p.Port}})
@@ -60,6 +71,9 @@ func NewSet(patterns []Pattern) *Set {
 	}
 	if len(s.few) > fewSubdomains {
 		s.few = nil
+	}
+	if len(s.fewExact) > fewExact {
+		s.fewExact = nil
 	}
 	return s
 }
@@ -78,7 +92,13 @@ func (s *Set) Match(v string) bool {
 	if v == "null" {
 		return s.null
 	}
-	if _, ok := s.exact[v]; ok {
+	if s.fewExact != nil {
+		for _, e := range s.fewExact {
+			if v == e {
+				return true
+			}
+		}
+	} else if _, ok := s.exact[v]; ok {
 		return true
 	}
 	if len(s.anyPort) == 0 && len(s.subdomains) == 0 {

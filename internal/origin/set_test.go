@@ -60,6 +60,15 @@ func TestSetMatch(t *testing.T) {
 			},
 		},
 		{
+			name: "many exact",
+			patterns: []string{
+				"https://a.com", "https://b.com", "https://c.com", "https://d.com", "https://e.com",
+				"https://f.com:8443", "https://a.com",
+			},
+			allowed: []string{"https://a.com", "https://e.com", "https://f.com:8443"},
+			refused: []string{"https://g.com", "https://f.com", "https://A.com", "https://a.com/", "http://a.com", "null", ""},
+		},
+		{
 			name:     "exact hosts sharing a suffix",
 			patterns: []string{"https://foo.com", "https://bar.com"},
 			allowed:  []string{"https://foo.com", "https://bar.com"},
