@@ -84,6 +84,10 @@ type Config struct {
 	DangerouslyAllowPublicSuffixWildcards bool
 }
 
+// fewMethods is the most allowed methods compared one by one, which costs
+// less than hashing the requested method for a map lookup.
+const fewMethods = 8
+
 // MaxMaxAge is the largest MaxAge New accepts.
 const MaxMaxAge = 24 * time.Hour
 
@@ -146,6 +150,7 @@ type compiled struct {
 	anyOrigin    bool // "*" is allowed
 	staticAny    bool // "*" alone: responses do not depend on the origin
 	methods      map[string]struct{}
+	fewMethods   []string // methods, when there are only a handful
 	anyMethod    bool
 	headers      *headerlist.Set
 	expose       string // joined ExposeHeaders, or ""
@@ -235,7 +240,13 @@ func compile(c Config) (*compiled, error) {
 			add("AllowMethods", i, m, "browsers upper-case this method and match it case-sensitively; write %q", strings.ToUpper(m))
 			continue
 		}
-		cc.methods[m] = struct{}{}
+		if _, dup := cc.methods[m]; !dup {
+			cc.methods[m] = struct{}{}
+			cc.fewMethods = append(cc.fewMethods, m)
+		}
+	}
+	if len(cc.fewMethods) > fewMethods {
+		cc.fewMethods = nil
 	}
 
 	var headers []string

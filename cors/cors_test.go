@@ -454,6 +454,24 @@ func TestPreflights(t *testing.T) {
 			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"patch"}, "Vary": {preflightVary}},
 		},
 		{
+			name: "one of many listed methods",
+			cfg: single(func(c *cors.Config) {
+				c.AllowMethods = []string{"PUT", "DELETE", "PATCH", "PURGE", "LINK", "UNLINK", "COPY", "MOVE", "LOCK", "UNLOCK"}
+			}),
+			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: UNLOCK"),
+			wantStatus: http.StatusNoContent,
+			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"UNLOCK"}, "Vary": {preflightVary}},
+		},
+		{
+			name: "many listed methods are still case sensitive",
+			cfg: single(func(c *cors.Config) {
+				c.AllowMethods = []string{"PUT", "DELETE", "PATCH", "PURGE", "LINK", "UNLINK", "COPY", "MOVE", "LOCK", "UNLOCK"}
+			}),
+			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: unlock"),
+			wantStatus: http.StatusForbidden,
+			wantHeader: refusedPreflight,
+		},
+		{
 			name:       "GET is always allowed",
 			cfg:        single(func(c *cors.Config) {}),
 			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: GET"),

@@ -278,6 +278,9 @@ func (c *compiled) allowsMethod(m string) bool {
 	if c.anyMethod {
 		return true
 	}
+	if len(c.methods) <= fewMethods {
+		return slices.Contains(c.fewMethods, m)
+	}
 	_, ok := c.methods[m]
 	return ok
 }

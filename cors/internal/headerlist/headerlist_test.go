@@ -10,6 +10,8 @@ import (
 
 func TestCheck(t *testing.T) {
 	listed := []string{"authorization", "content-type", "x-foo", "x-request-id"}
+	// many is more names than a Set compares one by one.
+	many := append([]string{"a", "b", "c", "d", "e", "f", "g"}, listed...)
 	tests := []struct {
 		name    string
 		allowed []string
@@ -37,6 +39,10 @@ func TestCheck(t *testing.T) {
 		{"prefix of a listed name", listed, []string{"x-fo"}, headerlist.NotAllowed, "x-fo"},
 		{"listed name as prefix", listed, []string{"x-foo-bar"}, headerlist.NotAllowed, "x-foo-bar"},
 		{"stops at the first refused name", listed, []string{"x-bar, x;y"}, headerlist.NotAllowed, "x-bar"},
+		{"many names/browser form", many, []string{"authorization,content-type"}, headerlist.OK, ""},
+		{"many names/human form", many, []string{"Content-Type, X-Foo, G"}, headerlist.OK, ""},
+		{"many names/not listed", many, []string{"a, x-bar"}, headerlist.NotAllowed, "x-bar"},
+		{"many names/prefix of a listed name", many, []string{"X-Fo"}, headerlist.NotAllowed, "X-Fo"},
 		{"empty set", nil, []string{"x-foo"}, headerlist.NotAllowed, "x-foo"},
 		{"empty set, nothing listed", nil, []string{""}, headerlist.OK, ""},
 
@@ -173,6 +179,7 @@ func TestCheckAllocs(t *testing.T) {
 	sets := map[string]*headerlist.Set{
 		"listed": headerlist.NewSet([]string{"authorization", "content-type", "x-foo", "x-request-id", strings.Repeat("x", headerlist.MaxNameLength)}),
 		"star":   headerlist.NewSet([]string{"*"}),
+		"many":   headerlist.NewSet([]string{"a", "b", "c", "d", "e", "f", "g", "authorization", "content-type", "x-foo"}),
 	}
 	for setName, s := range sets {
 		for _, lines := range inputs {
@@ -241,10 +248,11 @@ func refAllowed(allowed []string, name string) bool {
 	return star && lower != "authorization"
 }
 
-// fuzzSets are the sets FuzzCheck checks against: listed names, and "*"
-// with and without authorization.
+// fuzzSets are the sets FuzzCheck checks against: a few listed names, more
+// than a Set compares one by one, and "*" with and without authorization.
 var fuzzSets = [][]string{
 	{"authorization", "content-type", "x-foo", "x-foo-bar", "a"},
+	{"authorization", "content-type", "x-foo", "x-foo-bar", "a", "b", "c", "d", "e", "x-"},
 	{"*"},
 	{"*", "authorization"},
 }
