@@ -238,6 +238,9 @@ func TestUpstreamClientExchanges(t *testing.T) {
 					t.Errorf("trailer %s = %q, want %q", k, g, v)
 				}
 			}
+			if n, want := uc.idle.Load(), map[bool]int64{true: 1, false: 0}[tt.wantReuse]; n != want {
+				t.Errorf("%d connections pooled after the answer, want %d", n, want)
+			}
 			mu.Lock()
 			gotSeen := last
 			mu.Unlock()
@@ -542,7 +545,12 @@ func TestUpstreamClientCancel(t *testing.T) {
 			w.(http.Flusher).Flush()
 		}
 		arrived <- struct{}{}
-		<-r.Context().Done()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+			// Bounds the test when cancellation fails: the client then
+			// gets an answer instead of an error.
+		}
 	})
 	uc := newUpstreamClient([]*url.URL{s.url}, 0)
 	defer uc.CloseIdleConnections()
@@ -610,6 +618,9 @@ func TestUpstreamClientExpectContinueRefused(t *testing.T) {
 	resp, _ := roundTrip(t, uc, req)
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("status %d, want 401", resp.StatusCode)
+	}
+	if n := uc.idle.Load(); n != 0 {
+		t.Fatalf("%d connections pooled, want 0", n)
 	}
 	if rest := <-leftover; rest != "" {
 		t.Errorf("the upstream received %q after the head, want nothing", rest)
