@@ -20,9 +20,10 @@ import (
 // library's default keeps only two idle connections per host, which under
 // concurrency turns most requests into new connections.
 //
-// Ordinary requests to http:// targets go through client, which does each
-// exchange on the request's goroutine; https:// targets and the route's
-// ReverseProxy (WebSocket upgrades) use transport.
+// Ordinary requests go through client: when every target is http://, an
+// upstreamClient, which does each exchange on the request's goroutine;
+// otherwise transport itself. The route's ReverseProxy (WebSocket upgrades)
+// always uses transport.
 type upstream struct {
 	id        string
 	targets   []*url.URL

@@ -200,6 +200,13 @@ func TestUpstreamClientExchanges(t *testing.T) {
 			wantStatus: 200, wantBody: "old", wantSeen: seen{method: "GET", host: s.url.Host}, wantReuse: false,
 		},
 		{
+			name: "head larger than the write buffer", method: "GET", path: "/json",
+			header:     map[string]string{"User-Agent": strings.Repeat("u", 3*upstreamBufferSize)},
+			wantStatus: 200, wantBody: `{"id":1}`,
+			wantSeen:  seen{method: "GET", host: s.url.Host, ua: strings.Repeat("u", 3*upstreamBufferSize), hasUA: true},
+			wantReuse: true,
+		},
+		{
 			name: "Expect: 100-continue sends the body after 100", method: "PUT", path: "/echo",
 			body:       func() io.Reader { return strings.NewReader("after continue") },
 			header:     map[string]string{"Expect": "100-continue"},
@@ -630,6 +637,28 @@ func TestUpstreamClientExpectContinueRefused(t *testing.T) {
 	}
 	if n := accepted.Load(); n != 2 {
 		t.Errorf("used %d connections, want 2", n)
+	}
+}
+
+// TestUpstreamClientExpectContinueTimeout checks that a body waiting for a
+// 100 Continue that never comes is sent once the wait is over.
+func TestUpstreamClientExpectContinueTimeout(t *testing.T) {
+	target, _ := rawUpstream(t, func(conn net.Conn, n int) {
+		br := bufio.NewReader(conn)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		b, _ := io.ReadAll(req.Body)
+		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
+	})
+	uc := newUpstreamClient([]*url.URL{target}, 5*time.Second)
+	defer uc.CloseIdleConnections()
+	uc.continueTimeout = time.Nanosecond
+	req := ucRequest(context.Background(), "PUT", target, "/", strings.NewReader("sent anyway"))
+	req.Header.Set("Expect", "100-continue")
+	if resp, got := roundTrip(t, uc, req); resp.StatusCode != 200 || got != "sent anyway" {
+		t.Errorf("got %d %q, want 200 %q", resp.StatusCode, got, "sent anyway")
 	}
 }
 
