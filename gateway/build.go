@@ -124,5 +124,6 @@ func newPolicy(name string, p *config.Policy) (*policy, error) {
 func (s *snapshot) closeIdle() {
 	for _, u := range s.upstreams {
 		u.transport.CloseIdleConnections()
+		u.client.CloseIdleConnections()
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -183,8 +184,8 @@ func talk(addr, raw string, want int) (exchange, error) {
 		for _, k := range keys {
 			fmt.Fprintf(&b, " %s=%q", k, resp.Header[k])
 		}
-		for k, v := range resp.Trailer {
-			fmt.Fprintf(&b, " trailer %s=%q", k, v)
+		for _, k := range slices.Sorted(maps.Keys(resp.Trailer)) {
+			fmt.Fprintf(&b, " trailer %s=%q", k, resp.Trailer[k])
 		}
 		ex.responses = append(ex.responses, b.String())
 	}
