@@ -22,7 +22,9 @@ trap 'rm -rf "$(dirname "$bin")"' EXIT
 go test -c -o "$bin" .
 
 libs='crossgate rs-cors go-chi gorilla gin-contrib'
-names=$("$bin" -test.list "^Benchmark" | grep -v Baseline | grep -E "$bench")
+floorLibs='none shared-slice new-slice slab-slot'
+names=$("$bin" -test.list "^Benchmark" | grep -Ev 'Baseline|VaryFloor' | grep -E "$bench")
+floor=$("$bin" -test.list "^Benchmark" | grep VaryFloor | grep -E "$bench" || true)
 taskclock() { # msec of CPU for one benchmark at $2 iterations
 	perf stat -x, -e task-clock "$bin" -test.run '^$' -test.bench "^$1\$" -test.benchtime "$2x" -test.cpu 1 2>&1 >/dev/null |
 		awk -F, '/task-clock/ {print $1}'
@@ -31,19 +33,23 @@ taskclock() { # msec of CPU for one benchmark at $2 iterations
 	echo "goos: $(go env GOOS)"
 	echo "goarch: $(go env GOARCH)"
 	echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-	for name in $names; do
-		for lib in $libs; do
-			est=$("$bin" -test.run '^$' -test.bench "^$name/lib=$lib\$" -test.benchtime 2000x -test.cpu 1 |
-				awk '/ns\/op/ {print int($3) + 1}')
-			n=$((work * 1000000 / est + 1000))
-			for _ in $(seq "$rounds"); do
-				a=$(taskclock "$name/lib=$lib" "$n")
-				b=$(taskclock "$name/lib=$lib" $((2 * n)))
-				awk -v a="$a" -v b="$b" -v n="$n" -v name="$name/lib=$lib" \
-					'BEGIN { printf "%s %d %.1f ns/op\n", name, n, (b - a) * 1e6 / n }'
-			done
+	for pair in $(for n in $names; do for l in $libs; do echo "$n/lib=$l"; done; done) \
+		$(for n in $floor; do for l in $floorLibs; do echo "$n/lib=$l"; done; done); do
+		est=$("$bin" -test.run '^$' -test.bench "^$pair\$" -test.benchtime 2000x -test.cpu 1 |
+			awk '/ns\/op/ {print int($3) + 1}')
+		n=$((work * 1000000 / est + 1000))
+		for _ in $(seq "$rounds"); do
+			a=$(taskclock "$pair" "$n")
+			b=$(taskclock "$pair" $((2 * n)))
+			awk -v a="$a" -v b="$b" -v n="$n" -v name="$pair" \
+				'BEGIN { printf "%s %d %.1f ns/op\n", name, n, (b - a) * 1e6 / n }'
 		done
 	done
 } >"$out"
 echo "CPU time per request (raw results in $out):"
 go tool benchstat -row .name -col "/lib@($libs)" "$out"
+if [ -n "$floor" ]; then
+	echo
+	echo "The least a request without Origin costs with Vary: Origin written each way:"
+	go tool benchstat -filter '.name:VaryFloor' -row .name -col "/lib@($floorLibs)" "$out"
+fi

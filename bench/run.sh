@@ -24,3 +24,8 @@ if grep -q '^BenchmarkBaseline' "$out"; then
 	echo "What is not CORS (gin-contrib's figures include the gin engine):"
 	go tool benchstat -filter '.name:Baseline' -row .name -col /lib "$out"
 fi
+if grep -q '^BenchmarkVaryFloor' "$out"; then
+	echo
+	echo "The least a request without Origin costs with Vary: Origin written each way:"
+	go tool benchstat -filter '.name:VaryFloor' -row .name -col /lib "$out"
+fi
