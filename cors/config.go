@@ -157,6 +157,7 @@ type compiled struct {
 	maxAge       string // value of Access-Control-Max-Age, or ""
 	status       int
 	preflightVar string // Vary value on preflights
+	actualValues int    // header values written on an allowed actual request
 }
 
 func compile(c Config) (*compiled, error) {
@@ -314,6 +315,7 @@ func compile(c Config) (*compiled, error) {
 		add("PreflightStatus", -1, strconv.Itoa(c.PreflightStatus), "browsers accept a preflight answer only with a 2xx status; use 204 or 200")
 	}
 
+	cc.actualValues = 2 + b2i(c.AllowCredentials) + b2i(cc.expose != "") + b2i(c.TimingAllowOrigin)
 	cc.preflightVar = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 	if c.AllowPrivateNetwork {
 		cc.preflightVar += ", Access-Control-Request-Private-Network"

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1023,5 +1024,81 @@ func TestPolicyReplacesStaleCORSHeaders(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHandlerWritesWhatDecideSays checks that the middleware, whatever path
+// it takes, writes exactly what Decide and Apply write for the same request
+// onto the same response headers, and answers preflights with the
+// decision's status.
+func TestHandlerWritesWhatDecideSays(t *testing.T) {
+	configs := map[string]cors.Config{
+		"readme": webConfig,
+		"plain":  {AllowOrigins: []string{"https://app.example.com"}},
+		"timing": {
+			AllowOrigins:      []string{"https://app.example.com", "https://*.example.com"},
+			ExposeHeaders:     []string{"X-Request-Id", "ETag"},
+			TimingAllowOrigin: true,
+		},
+		"null":       {AllowOrigins: []string{"null", "https://app.example.com"}},
+		"static any": {AllowOrigins: []string{"*"}, ExposeHeaders: []string{"X-Request-Id"}, TimingAllowOrigin: true},
+	}
+	const o = "Origin: https://app.example.com"
+	requests := map[string]func() *http.Request{
+		"GET without Origin":     func() *http.Request { return newRequest("GET") },
+		"GET allowed":            func() *http.Request { return newRequest("GET", o) },
+		"POST allowed":           func() *http.Request { return newRequest("POST", o) },
+		"GET allowed subdomain":  func() *http.Request { return newRequest("GET", "Origin: https://a.b.example.com") },
+		"GET allowed by regex":   func() *http.Request { return newRequest("GET", "Origin: https://pr-7.preview.example.org") },
+		"GET any port":           func() *http.Request { return newRequest("GET", "Origin: http://localhost:5173") },
+		"GET refused":            func() *http.Request { return newRequest("GET", "Origin: https://evil.example.net") },
+		"GET upper case":         func() *http.Request { return newRequest("GET", "Origin: https://APP.example.com") },
+		"GET trailing slash":     func() *http.Request { return newRequest("GET", "Origin: https://app.example.com/") },
+		"GET null":               func() *http.Request { return newRequest("GET", "Origin: null") },
+		"GET two Origin lines":   func() *http.Request { return newRequest("GET", o, o) },
+		"GET empty Origin":       func() *http.Request { return newRequest("GET", "Origin: ") },
+		"OPTIONS without Origin": func() *http.Request { return newRequest("OPTIONS") },
+		"OPTIONS without ACRM":   func() *http.Request { return newRequest("OPTIONS", o) },
+		"preflight allowed": func() *http.Request {
+			return newRequest("OPTIONS", o, "Access-Control-Request-Method: PUT", "Access-Control-Request-Headers: content-type")
+		},
+		"preflight refused": func() *http.Request {
+			return newRequest("OPTIONS", "Origin: https://evil.example.net", "Access-Control-Request-Method: PUT")
+		},
+	}
+	// What the response held before the policy ran.
+	before := map[string]http.Header{
+		"empty":              {},
+		"Vary set":           {"Vary": {"Accept-Encoding"}},
+		"Vary names Origin":  {"Vary": {"origin"}},
+		"stale CORS headers": {"Access-Control-Allow-Origin": {"https://stale.example.com"}, "Access-Control-Allow-Methods": {"DELETE"}},
+	}
+	for cfgName, cfg := range configs {
+		p := mustNew(t, cfg)
+		h := p.Handler(nextHandler)
+		for reqName, req := range requests {
+			for beforeName, pre := range before {
+				t.Run(cfgName+"/"+reqName+"/"+beforeName, func(t *testing.T) {
+					want := pre.Clone()
+					d := p.Decide(req())
+					d.Apply(want)
+					w := httptest.NewRecorder()
+					for k, v := range pre {
+						w.Header()[k] = slices.Clone(v)
+					}
+					h.ServeHTTP(w, req())
+					if got := corsHeaders(w.Header()); !reflect.DeepEqual(got, corsHeaders(want)) {
+						t.Errorf("Handler wrote %v, Decide and Apply %v", got, corsHeaders(want))
+					}
+					wantCode := handlerStatus
+					if d.Kind == cors.Preflight {
+						wantCode = d.Status
+					}
+					if w.Code != wantCode {
+						t.Errorf("status = %d, want %d", w.Code, wantCode)
+					}
+				})
+			}
+		}
 	}
 }

@@ -60,21 +60,17 @@ type handler struct {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := h.p.cur.Load()
-	origins, ok := r.Header[headerOrigin]
-	if !ok && !c.staticAny {
-		// The most common request of all (same-origin pages, servers,
-		// curl) only needs Vary: Origin; skip building a Decision.
-		wh := w.Header()
-		if len(wh[headerVary]) == 0 {
-			s := h.p.slabs.take(1)
-			s[0] = headerOrigin
-			wh[headerVary] = s
-		} else {
-			d := Decision{vary: headerOrigin, slabs: &h.p.slabs}
-			d.Apply(wh)
+	origins := r.Header[headerOrigin]
+	if !c.staticAny && (len(origins) == 0 || len(origins) == 1 && r.Method != http.MethodOptions) {
+		// The most common requests of all: without Origin (same-origin
+		// pages, servers, curl) or actual CORS requests. Unless a Vary is
+		// already there to be added to, their few headers are written
+		// directly, without building a Decision.
+		if wh := w.Header(); len(wh[headerVary]) == 0 {
+			c.writeActual(wh, origins, &h.p.slabs)
+			h.next.ServeHTTP(w, r)
+			return
 		}
-		h.next.ServeHTTP(w, r)
-		return
 	}
 	var d Decision
 	c.decide(&d, r.Method, r.Header, origins, &h.p.slabs)
@@ -84,6 +80,43 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.next.ServeHTTP(w, r)
+}
+
+// writeActual writes into h, which has no Vary, what Apply writes for an
+// actual request, or a request without Origin, under a policy whose answer
+// depends on the origin. origins holds at most one line.
+func (c *compiled) writeActual(h http.Header, origins []string, slabs *slabAlloc) {
+	var o string
+	ok := false
+	if len(origins) == 1 {
+		o, ok = c.matchOrigin(origins)
+	}
+	if !ok {
+		s := slabs.take(1)
+		s[0] = headerOrigin
+		h[headerVary] = s
+		return
+	}
+	buf := slabs.take(c.actualValues)
+	buf[0] = headerOrigin
+	h[headerVary] = buf[0:1:1]
+	buf[1] = o
+	h[headerACAO] = buf[1:2:2]
+	i := 2
+	if c.cfg.AllowCredentials {
+		buf[i] = "true"
+		h[headerACAC] = buf[i : i+1 : i+1]
+		i++
+	}
+	if c.expose != "" {
+		buf[i] = c.expose
+		h[headerACEH] = buf[i : i+1 : i+1]
+		i++
+	}
+	if c.cfg.TimingAllowOrigin {
+		buf[i] = o
+		h[headerTAO] = buf[i : i+1 : i+1]
+	}
 }
 
 // TrustsOrigin reports whether origin, a raw Origin header value, is one the
