@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -108,7 +109,7 @@ var h1Handlers = map[string]http.HandlerFunc{
 
 // startH1 serves h on loopback with HTTP1Server (net/http behind it) or with
 // net/http alone, and returns the address.
-func startH1(t *testing.T, h http.Handler, withH1 bool) string {
+func startH1(t testing.TB, h http.Handler, withH1 bool) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -526,4 +527,86 @@ func FuzzScanHead(f *testing.F) {
 			t.Fatalf("scanHead says plain for %q", b[:n])
 		}
 	})
+}
+
+// FuzzHTTP1Server sends the same bytes to HTTP1Server and to net/http and
+// wants their handlers to see the same requests (method, target, host,
+// headers, body), whatever the bytes: the fast path must read exactly what
+// net/http would, and hand over what it does not take.
+func FuzzHTTP1Server(f *testing.F) {
+	for _, s := range []string{
+		"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /a?b=c HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nx-a: 2\r\n\r\nGET /b HTTP/1.1\r\nHost: b\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc",
+		"GET / HTTP/1.0\r\n\r\n",
+		"OPTIONS /users/1 HTTP/1.1\r\nHost: gw\r\nOrigin: https://app.example.com\r\nAccess-Control-Request-Method: PUT\r\n\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	type seen struct {
+		mu   sync.Mutex
+		reqs []string
+	}
+	record := func(s *seen) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, err := io.ReadAll(r.Body)
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s %q %s host=%q len=%d te=%q close=%v body=%q err=%v", r.Method, r.RequestURI, r.Proto, r.Host, r.ContentLength, r.TransferEncoding, r.Close, body, err != nil)
+			for _, k := range slices.Sorted(maps.Keys(r.Header)) {
+				fmt.Fprintf(&b, " %s=%q", k, r.Header[k])
+			}
+			s.mu.Lock()
+			s.reqs = append(s.reqs, b.String())
+			s.mu.Unlock()
+			io.WriteString(w, "ok")
+		})
+	}
+	var fastSeen, stdSeen seen
+	fast := startH1(f, record(&fastSeen), true)
+	std := startH1(f, record(&stdSeen), false)
+	send := func(addr string, b []byte) error {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Write(b); err != nil {
+			return nil // the server closed early: what it saw is compared
+		}
+		c.(*net.TCPConn).CloseWrite()
+		// Both servers close once they have read everything.
+		_, err = io.Copy(io.Discard, c)
+		if isTimeoutErr(err) {
+			return err
+		}
+		return nil
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 64<<10 {
+			return
+		}
+		fastSeen.reqs, stdSeen.reqs = nil, nil
+		if err := send(fast, b); err != nil {
+			t.Fatalf("HTTP1Server: %v", err)
+		}
+		if err := send(std, b); err != nil {
+			t.Fatalf("net/http: %v", err)
+		}
+		fastSeen.mu.Lock()
+		stdSeen.mu.Lock()
+		defer fastSeen.mu.Unlock()
+		defer stdSeen.mu.Unlock()
+		if !slices.Equal(fastSeen.reqs, stdSeen.reqs) {
+			t.Fatalf("HTTP1Server's handler saw\n%q\nnet/http's saw\n%q", fastSeen.reqs, stdSeen.reqs)
+		}
+	})
+}
+
+func isTimeoutErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
