@@ -4,8 +4,9 @@ import "strings"
 
 // Set matches an origin against many patterns at a cost that depends on the
 // length of the origin, not on the number of patterns: exact origins are one
-// map lookup, any-port origins another, and subdomain patterns one lookup per
-// dot in the host. Suffixes are only ever tried at label boundaries, so
+// map lookup (a few comparisons when there are only a handful), any-port
+// origins another, and subdomain patterns one lookup per dot in the host (a
+// suffix comparison each when there are only a handful). Suffixes are only ever tried at label boundaries, so
 // patterns that share a suffix ("foo.com", "bar.com") cannot combine into a
 // match for "barfoo.com". A Set is immutable once built and safe for
 // concurrent use.
