@@ -411,6 +411,10 @@ func (c *h1Conn) serveRequest(req *http.Request, bodyLen int64) bool {
 	if bodyLen > 0 && c.body.left > 0 {
 		keep = keep && c.body.drain()
 	}
+	// An idle connection keeps nothing of its last exchange alive: header
+	// values may sit in a slab shared with other responses.
+	clear(c.header)
+	w.req = nil
 	if err := c.bw.Flush(); err != nil {
 		return false
 	}
