@@ -22,7 +22,7 @@
 #
 # Environment: DURATION (per wrk run, default 8s), ROUNDS (default 3),
 # THREADS and CONNECTIONS (wrk -t and -c, default 2 and 64), PORT_BASE
-# (five consecutive ports from it, default 18080), OUT (raw wrk output,
+# (six consecutive ports from it, default 18080), OUT (raw wrk output,
 # default gateway/results.txt beside this script), QUIET_WAIT (seconds to
 # wait for the machine to be at least 90% idle before measuring, default
 # 120), NICE (see below).
@@ -68,16 +68,20 @@ for c in nginx caddy wrk curl; do
 done
 
 up_port=$base
-declare -A port=([crossgate]=$((base + 1)) [nginx]=$((base + 2)) [caddy]=$((base + 3)) [rsproxy]=$((base + 4)))
-declare -A label=([crossgate]=Crossgate [nginx]=nginx [caddy]=Caddy [rsproxy]="ReverseProxy+rs/cors")
-peers=(crossgate nginx caddy rsproxy)
+declare -A port=([crossgate]=$((base + 1)) [nginx]=$((base + 2)) [caddy]=$((base + 3)) [rsproxy]=$((base + 4)) [floor]=$((base + 5)))
+declare -A label=([crossgate]=Crossgate [nginx]=nginx [caddy]=Caddy [rsproxy]="ReverseProxy+rs/cors" [floor]="Go floor")
+peers=(crossgate nginx caddy rsproxy floor)
+# The Go floor (gateway/floor) answers every request with fixed preflight
+# bytes and reads nothing but line ends: it is measured on preflights only,
+# as the least any Go server costs here.
+kinds() { if [ "$1" = floor ]; then echo preflight; else echo preflight get; fi; }
 
 listening() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 for p in "$up_port" "${port[@]}"; do
 	if listening "$p"; then
-		die "127.0.0.1:$p is already in use; set PORT_BASE to a free range of five ports"
+		die "127.0.0.1:$p is already in use; set PORT_BASE to a free range of six ports"
 	fi
 done
 
@@ -187,9 +191,9 @@ profile() {
 	echo "profiles: go tool pprof -http=127.0.0.1:0 $profdir/profile $profdir/{preflight,get}.pprof" >&2
 }
 
-echo "building crossgate, the upstream and ReverseProxy+rs/cors" >&2
+echo "building crossgate, the upstream, ReverseProxy+rs/cors and the Go floor" >&2
 (cd "$root" && go build -o "$tmp/crossgate" ./cmd/crossgate)
-go build -o "$tmp/" ./gateway/upstream ./gateway/rsproxy
+go build -o "$tmp/" ./gateway/upstream ./gateway/rsproxy ./gateway/floor
 
 "${run[@]}" "$tmp/upstream" -listen "127.0.0.1:$up_port" >"$tmp/upstream.log" 2>&1 &
 pids+=($!)
@@ -224,10 +228,15 @@ pid[caddy]=$!
 pids+=($!)
 pid[rsproxy]=$!
 
+"${run[@]}" "$tmp/floor" -listen "127.0.0.1:${port[floor]}" >"$tmp/floor.log" 2>&1 &
+pids+=($!)
+pid[floor]=$!
+
 waitfor "${port[crossgate]}" crossgate "$tmp/crossgate.log"
 waitfor "${port[nginx]}" nginx "$tmp/nginx/error.log"
 waitfor "${port[caddy]}" caddy "$tmp/caddy.log"
 waitfor "${port[rsproxy]}" rsproxy "$tmp/rsproxy.log"
+waitfor "${port[floor]}" floor "$tmp/floor.log"
 
 # header NAME FILE: the values of header NAME in a curl -D dump, one a line.
 header() {
@@ -249,6 +258,7 @@ verify() {
 	[ "$(header Access-Control-Max-Age "$h")" = 7200 ] || bad "a preflight got no Access-Control-Max-Age: 7200"
 	header Access-Control-Allow-Methods "$h" | grep -q PUT || bad "a preflight's Access-Control-Allow-Methods does not list PUT"
 	header Access-Control-Allow-Headers "$h" | grep -qi authorization || bad "a preflight's Access-Control-Allow-Headers does not list Authorization"
+	[ "$name" != floor ] || return 0
 
 	status=$(curl -sS -o "$b" -D "$h" -w '%{http_code}' -H "Origin: $origin" "$url")
 	[ "$status" = 200 ] || bad "a GET got $status, want 200"
@@ -290,8 +300,9 @@ echo
 : >"$out"
 echo "warming up" >&2
 for p in "${peers[@]}"; do
-	measure "$p" preflight "${port[$p]}" 1s >/dev/null
-	measure "$p" get "${port[$p]}" 1s >/dev/null
+	for k in $(kinds "$p"); do
+		measure "$p" "$k" "${port[$p]}" 1s >/dev/null
+	done
 done
 : >"$out"
 
@@ -301,10 +312,10 @@ printf 'upstream alone (GET /users/1, no proxy): %.0f req/s, %s us of CPU per re
 declare -A runs cpu
 for r in $(seq "$rounds"); do
 	# Rotate the order each round, so that no peer always runs first.
-	order=("${peers[@]:$(((r - 1) % 4))}" "${peers[@]:0:$(((r - 1) % 4))}")
+	order=("${peers[@]:$(((r - 1) % ${#peers[@]}))}" "${peers[@]:0:$(((r - 1) % ${#peers[@]}))}")
 	echo "round $r/$rounds: ${order[*]}" >&2
 	for p in "${order[@]}"; do
-		for k in preflight get; do
+		for k in $(kinds "$p"); do
 			read -r rps us < <(measure "$p" "$k" "${port[$p]}" "$duration" "${pid[$p]}")
 			runs[$p.$k]+="$rps "
 			cpu[$p.$k]+="$us "
@@ -317,13 +328,18 @@ echo
 # median LIST [FORMAT] and range LIST: of a list of numbers.
 median() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk -v f="${2:-%.0f}" '{ v[NR] = $1 } END { printf f, (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 range() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { printf "%.0f-%.0f", v[1], v[NR] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.2f", a / b }'; }
 
-declare -A med us
+declare -A med us rng
 for p in "${peers[@]}"; do
 	for k in preflight get; do
+		if [ -z "${runs[$p.$k]:-}" ]; then
+			med[$p.$k]=- us[$p.$k]=- rng[$p.$k]=
+			continue
+		fi
 		med[$p.$k]=$(median "${runs[$p.$k]}")
 		us[$p.$k]=$(median "${cpu[$p.$k]}" %.1f)
+		rng[$p.$k]=" ($(range "${runs[$p.$k]}"))"
 	done
 done
 
@@ -332,8 +348,8 @@ printf '%-21s %24s %22s %10s %10s\n' peer "preflights/s" "GET/s" "CG/peer" "CG/p
 printf '%-21s %24s %22s %10s %10s\n' "" "" "" preflight GET
 for p in "${peers[@]}"; do
 	printf '%-21s %24s %22s %10s %10s\n' "${label[$p]}" \
-		"${med[$p.preflight]} ($(range "${runs[$p.preflight]}"))" \
-		"${med[$p.get]} ($(range "${runs[$p.get]}"))" \
+		"${med[$p.preflight]}${rng[$p.preflight]}" \
+		"${med[$p.get]}${rng[$p.get]}" \
 		"$(ratio "${med[crossgate.preflight]}" "${med[$p.preflight]}")" \
 		"$(ratio "${med[crossgate.get]}" "${med[$p.get]}")"
 done
@@ -359,4 +375,5 @@ target() {
 target "Crossgate preflights/s >= nginx's" "${med[crossgate.preflight]}" "${med[nginx.preflight]}" 1
 target "Crossgate GET/s >= 2x ReverseProxy+rs/cors's" "${med[crossgate.get]}" "${med[rsproxy.get]}" 2
 target "Crossgate GET/s >= 0.5x nginx's" "${med[crossgate.get]}" "${med[nginx.get]}" 0.5
+echo "the Go floor answers $(ratio "${med[floor.preflight]}" "${med[nginx.preflight]}")x nginx's preflights/s; Crossgate $(ratio "${med[crossgate.preflight]}" "${med[floor.preflight]}")x the floor's"
 echo "raw wrk output: $out" >&2
