@@ -291,15 +291,19 @@ routes:
 		{"slow upstream gives 504 with CORS", "/slow/x", "https://app.example.com", 504, "https://app.example.com"},
 		{"enforce_origin refuses before the upstream", "/slow/x", "https://evil.test", 403, ""},
 	}
+	// A body of unknown length is streamed upstream until it goes over
+	// the limit: whether the upstream's handler ran by then is a race, so
+	// that case checks only what the client gets.
+	const reached, untouched, either = "reached", "untouched", ""
 	bodies := []struct {
-		name    string
-		body    io.Reader
-		want    int
-		reaches bool
+		name     string
+		body     io.Reader
+		want     int
+		upstream string
 	}{
-		{"body within the limit", strings.NewReader("0123456789"), 200, true},
-		{"declared body over the limit gives 413 with CORS, upstream untouched", strings.NewReader("0123456789+"), 413, false},
-		{"streamed body over the limit gives 413 with CORS", io.MultiReader(strings.NewReader("01234"), strings.NewReader("56789+")), 413, true},
+		{"body within the limit", strings.NewReader("0123456789"), 200, reached},
+		{"declared body over the limit gives 413 with CORS, upstream untouched", strings.NewReader("0123456789+"), 413, untouched},
+		{"streamed body over the limit gives 413 with CORS", io.MultiReader(strings.NewReader("01234"), strings.NewReader("56789+")), 413, either},
 	}
 	for _, tt := range bodies {
 		t.Run(tt.name, func(t *testing.T) {
@@ -317,8 +321,8 @@ routes:
 			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "https://app.example.com" {
 				t.Errorf("ACAO = %q", got)
 			}
-			if reached := echo.count("") > before; reached != tt.reaches {
-				t.Errorf("upstream reached: %v, want %v", reached, tt.reaches)
+			if got := echo.count("") > before; tt.upstream != either && got != (tt.upstream == reached) {
+				t.Errorf("upstream reached: %v, want %s", got, tt.upstream)
 			}
 		})
 	}
