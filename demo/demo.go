@@ -35,7 +35,7 @@ type Demo struct {
 	// OtherPage is the page whose origin the policy does not allow.
 	OtherPage string
 
-	servers []*http.Server
+	servers []func(context.Context) error // each server's Shutdown
 	serve   chan error
 }
 
@@ -78,7 +78,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		return nil, err
 	}
 	d.run(apiLn, sampleAPI())
-	d.run(gwLn, gw)
+	d.runGateway(gwLn, gw)
 	d.run(allowedLn, page("Allowed page", allowedOrigin, d.GatewayURL, true))
 	d.run(otherLn, page("Other page", strings.TrimSuffix(d.OtherPage, "/"), d.GatewayURL, false))
 	return d, nil
@@ -107,9 +107,19 @@ routes:
 
 func (d *Demo) run(ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	d.servers = append(d.servers, srv)
+	d.start(ln, srv.Serve, srv.Shutdown)
+}
+
+// runGateway serves the gateway as crossgate serve does on plain HTTP.
+func (d *Demo) runGateway(ln net.Listener, h http.Handler) {
+	srv := gateway.NewHTTP1Server(&http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, nil)
+	d.start(ln, srv.Serve, srv.Shutdown)
+}
+
+func (d *Demo) start(ln net.Listener, serve func(net.Listener) error, shutdown func(context.Context) error) {
+	d.servers = append(d.servers, shutdown)
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.serve <- err
 		}
 	}()
@@ -130,8 +140,8 @@ func (d *Demo) Wait(ctx context.Context) error {
 func (d *Demo) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for _, s := range d.servers {
-		_ = s.Shutdown(ctx)
+	for _, shutdown := range d.servers {
+		_ = shutdown(ctx)
 	}
 }
 
