@@ -6,7 +6,7 @@ import (
 	"github.com/crossgate/crossgate/internal/fetch"
 )
 
-// headScan is what scanHead makes of the bytes read so far.
+// headScan is what a headScanner makes of the bytes read so far.
 type headScan int
 
 const (
@@ -15,111 +15,116 @@ const (
 	headOther                 // anything else: net/http's to read
 )
 
-const http11 = "HTTP/1.1\r\n"
+// headScanner says whether a request head is one HTTP1Server serves: a
+// request line "TOKEN /target HTTP/1.1", header lines "token:value" with
+// no control characters but tab, every line ended by CRLF, at most one
+// Content-Length of plain digits, and no Transfer-Encoding, Upgrade,
+// Expect or Connection: upgrade.
+//
+// It checks the head line by line as its bytes arrive and remembers where
+// it stopped, so that it looks at each byte a bounded number of times
+// however the head is split across reads: a client trickling its head one
+// byte at a time costs a system call per byte, not a rescan of the head.
+type headScanner struct {
+	pos       int // start of the first line not yet checked
+	searched  int // bytes already searched for a line end
+	lines     int // lines checked
+	sawLength bool
+	bodyLen   int64
+}
 
-// scanHead looks at the start of a request head and says whether it is
-// one HTTP1Server serves: a request line "TOKEN /target HTTP/1.1", header
-// lines "token:value" with no control characters but tab, every line ended
-// by CRLF, at most one Content-Length of plain digits, and no
-// Transfer-Encoding, Upgrade, Expect or Connection: upgrade. For a plain
-// head it returns the head's length (through the empty line) and the body
-// length. It gives its verdict as soon as the bytes allow, and reads each
-// byte once.
-func scanHead(b []byte) (v headScan, n int, bodyLen int64) {
-	i := 0
-	for i < len(b) && fetch.IsTchar(b[i]) {
-		i++
-	}
-	if i == len(b) {
-		return headMore, 0, 0
-	}
-	if i == 0 || b[i] != ' ' {
-		return headOther, 0, 0
-	}
-	i++
-	if i == len(b) {
-		return headMore, 0, 0
-	}
-	if b[i] != '/' {
-		return headOther, 0, 0
-	}
-	for i < len(b) && b[i] > ' ' && b[i] < 0x7f {
-		i++
-	}
-	if i == len(b) {
-		return headMore, 0, 0
-	}
-	if b[i] != ' ' {
-		return headOther, 0, 0
-	}
-	i++
-	if rest := b[i:]; len(rest) < len(http11) {
-		if bytes.HasPrefix([]byte(http11), rest) {
-			return headMore, 0, 0
-		}
-		return headOther, 0, 0
-	} else if string(rest[:len(http11)]) != http11 {
-		return headOther, 0, 0
-	}
-	i += len(http11)
-	sawLength := false
+// scan continues the scan over b, which starts with the bytes the earlier
+// calls saw. For a plain head it returns the head's length (through the
+// empty line) and the body's length.
+func (s *headScanner) scan(b []byte) (v headScan, n int, bodyLen int64) {
 	for {
-		if i == len(b) {
+		i := bytes.IndexByte(b[s.searched:], '\n')
+		if i < 0 {
+			s.searched = len(b)
 			return headMore, 0, 0
 		}
-		if b[i] == '\r' {
-			if i+1 == len(b) {
-				return headMore, 0, 0
-			}
-			if b[i+1] != '\n' {
-				return headOther, 0, 0
-			}
-			return headPlain, i + 2, bodyLen
+		end := s.searched + i
+		line := b[s.pos:end]
+		s.pos, s.searched = end+1, end+1
+		if len(line) == 0 || line[len(line)-1] != '\r' {
+			return headOther, 0, 0 // a line ended by LF alone
 		}
-		start := i
-		for i < len(b) && fetch.IsTchar(b[i]) {
-			i++
-		}
-		if i == len(b) {
-			return headMore, 0, 0
-		}
-		if i == start || b[i] != ':' {
-			return headOther, 0, 0
-		}
-		name := b[start:i]
-		i++
-		vstart := i
-		for i < len(b) && (b[i] >= ' ' && b[i] != 0x7f || b[i] == '\t') {
-			i++
-		}
-		if i+1 >= len(b) {
-			return headMore, 0, 0
-		}
-		if b[i] != '\r' || b[i+1] != '\n' {
-			return headOther, 0, 0
-		}
-		value := bytes.Trim(b[vstart:i], " \t")
-		i += 2
+		line = line[:len(line)-1]
 		switch {
-		case asciiEqualFold(name, "content-length"):
-			if sawLength || len(value) == 0 || len(value) > 18 {
+		case s.lines == 0:
+			if !plainRequestLine(line) {
 				return headOther, 0, 0
 			}
-			sawLength = true
-			for _, c := range value {
-				if c < '0' || c > '9' {
-					return headOther, 0, 0
-				}
-				bodyLen = bodyLen*10 + int64(c-'0')
-			}
-		case asciiEqualFold(name, "transfer-encoding"), asciiEqualFold(name, "upgrade"), asciiEqualFold(name, "expect"):
-			return headOther, 0, 0
-		case asciiEqualFold(name, "connection"):
-			if containsFold(value, "upgrade") {
+		case len(line) == 0:
+			return headPlain, s.pos, s.bodyLen
+		default:
+			if !s.headerLine(line) {
 				return headOther, 0, 0
 			}
+		}
+		s.lines++
+	}
+}
+
+const http11 = " HTTP/1.1"
+
+// plainRequestLine reports whether line (without its CRLF) is
+// "TOKEN /target HTTP/1.1" with a target of visible ASCII.
+func plainRequestLine(line []byte) bool {
+	i := 0
+	for i < len(line) && fetch.IsTchar(line[i]) {
+		i++
+	}
+	if i == 0 || i == len(line) || line[i] != ' ' {
+		return false
+	}
+	i++
+	if i == len(line) || line[i] != '/' {
+		return false
+	}
+	for i < len(line) && line[i] > ' ' && line[i] < 0x7f {
+		i++
+	}
+	return string(line[i:]) == http11
+}
+
+// headerLine checks one header line (without its CRLF) and notes the
+// body's length.
+func (s *headScanner) headerLine(line []byte) bool {
+	i := 0
+	for i < len(line) && fetch.IsTchar(line[i]) {
+		i++
+	}
+	if i == 0 || i == len(line) || line[i] != ':' {
+		return false
+	}
+	name := line[:i]
+	for _, c := range line[i+1:] {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
 		}
 	}
+	value := bytes.Trim(line[i+1:], " \t")
+	switch {
+	case asciiEqualFold(name, "content-length"):
+		if s.sawLength || len(value) == 0 || len(value) > 18 {
+			return false
+		}
+		s.sawLength = true
+		for _, c := range value {
+			if c < '0' || c > '9' {
+				return false
+			}
+			s.bodyLen = s.bodyLen*10 + int64(c-'0')
+		}
+	case asciiEqualFold(name, "transfer-encoding"), asciiEqualFold(name, "upgrade"), asciiEqualFold(name, "expect"):
+		return false
+	case asciiEqualFold(name, "connection"):
+		if containsFold(value, "upgrade") {
+			return false
+		}
+	}
+	return true
 }
 
 // asciiEqualFold reports whether b is s (lower case) in any case.

@@ -220,6 +220,7 @@ type h1Conn struct {
 	keys       []string    // sorting space for header names
 	res        h1Response
 	body       h1Body
+	scan       headScanner
 	lastMethod string
 }
 
@@ -295,9 +296,10 @@ func (c *h1Conn) readHead() (v headVerdict, n int, bodyLen int64) {
 		}
 	}
 	deadlineSet := false
+	c.scan = headScanner{}
 	for {
 		buf, _ := c.br.Peek(c.br.Buffered())
-		v, n, bodyLen := scanHead(buf)
+		v, n, bodyLen := c.scan.scan(buf)
 		if v != headMore {
 			if deadlineSet || bodyLen > 0 {
 				// The body is read with no deadline, as net/http does

@@ -496,9 +496,11 @@ func TestH1ServerRecoversPanics(t *testing.T) {
 	}
 }
 
-// FuzzScanHead checks scanHead against net/http's parser: a head it calls
-// plain is one http.ReadRequest reads the same way (length, body length,
-// no other framing), and its verdict never changes as more bytes arrive.
+// FuzzScanHead checks headScanner against net/http's parser: a head it
+// calls plain is one http.ReadRequest reads the same way (length, body
+// length, no other framing), and its verdict does not depend on how the
+// bytes arrive: fed one growing prefix at a time, it never decides before
+// the head ends and decides as it does on the whole.
 func FuzzScanHead(f *testing.F) {
 	for _, s := range []string{
 		"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
@@ -510,17 +512,23 @@ func FuzzScanHead(f *testing.F) {
 		"GET / HTTP/1.1\nHost: a\n\n",
 		"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\nx",
 	} {
-		f.Add([]byte(s))
+		f.Add([]byte(s), uint8(1))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		v, n, bodyLen := scanHead(b)
-		for i := range len(b) {
-			pv, _, _ := scanHead(b[:i])
-			if pv != headMore && pv != v {
-				t.Fatalf("verdict %v on %d bytes, %v on all %d", pv, i, v, len(b))
-			}
-			if v == headPlain && i < n && pv != headMore {
-				t.Fatalf("verdict %v before the head's end (%d of %d bytes)", pv, i, n)
+	f.Fuzz(func(t *testing.T, b []byte, step uint8) {
+		var whole headScanner
+		v, n, bodyLen := whole.scan(b)
+		var grown headScanner
+		for i := 0; ; i += int(step) + 1 {
+			i = min(i, len(b))
+			gv, gn, gl := grown.scan(b[:i])
+			if gv != headMore || i == len(b) {
+				if gv != v || gn != n || gl != bodyLen {
+					t.Fatalf("fed in steps of %d: %v %d %d; whole: %v %d %d", int(step)+1, gv, gn, gl, v, n, bodyLen)
+				}
+				if v == headPlain && i < n {
+					t.Fatalf("plain after %d bytes of a %d-byte head", i, n)
+				}
+				break
 			}
 		}
 		if v != headPlain {
@@ -531,10 +539,10 @@ func FuzzScanHead(f *testing.F) {
 			return // HTTP1Server hands such heads to net/http
 		}
 		if req.ContentLength != bodyLen || len(req.TransferEncoding) > 0 || req.ProtoMajor != 1 || req.ProtoMinor != 1 {
-			t.Fatalf("scanHead says plain with body %d; ReadRequest: length %d, encoding %q, %s", bodyLen, req.ContentLength, req.TransferEncoding, req.Proto)
+			t.Fatalf("plain with body %d; ReadRequest: length %d, encoding %q, %s", bodyLen, req.ContentLength, req.TransferEncoding, req.Proto)
 		}
 		if req.Header.Get("Expect") != "" || req.Header.Get("Upgrade") != "" || len(req.Header["Content-Length"]) > 1 {
-			t.Fatalf("scanHead says plain for %q", b[:n])
+			t.Fatalf("plain: %q", b[:n])
 		}
 	})
 }
