@@ -186,7 +186,6 @@ func (s *HTTP1Server) newConn(rwc net.Conn) *h1Conn {
 		srv:        s,
 		rwc:        rwc,
 		br:         bufio.NewReaderSize(rwc, headBufSize),
-		bw:         bufio.NewWriterSize(rwc, bodyBufSize),
 		remoteAddr: rwc.RemoteAddr().String(),
 		header:     make(http.Header, 16),
 	}
@@ -211,7 +210,7 @@ type h1Conn struct {
 	srv        *HTTP1Server
 	rwc        net.Conn
 	br         *bufio.Reader
-	bw         *bufio.Writer
+	bw         *bufio.Writer // from connWriters while a request is served
 	remoteAddr string
 	state      atomic.Int32
 
@@ -406,8 +405,12 @@ func (c *h1Conn) handOff() bool {
 // whether the connection can take another request.
 func (c *h1Conn) serveRequest(req *http.Request, bodyLen int64) bool {
 	c.lastMethod = req.Method
+	c.bw = connWriters.Get().(*bufio.Writer)
+	c.bw.Reset(c.rwc)
+	bp := bodyBufs.Get().(*[]byte)
 	w := &c.res
 	w.reset(req)
+	w.buf = (*bp)[:0]
 	c.srv.handler.ServeHTTP(w, req)
 	keep := w.finish()
 	if bodyLen > 0 && c.body.left > 0 {
@@ -417,11 +420,22 @@ func (c *h1Conn) serveRequest(req *http.Request, bodyLen int64) bool {
 	// values may sit in a slab shared with other responses.
 	clear(c.header)
 	w.req = nil
-	if err := c.bw.Flush(); err != nil {
-		return false
-	}
-	return keep
+	err := c.bw.Flush()
+	c.bw.Reset(nil)
+	connWriters.Put(c.bw)
+	c.bw = nil
+	*bp = w.buf[:0]
+	bodyBufs.Put(bp)
+	w.buf = nil
+	return keep && err == nil
 }
+
+// The buffers a connection needs only while it answers are pooled, so that
+// an idle keep-alive connection holds its read buffer and nothing more.
+var (
+	connWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, bodyBufSize) }}
+	bodyBufs    = sync.Pool{New: func() any { b := make([]byte, 0, bodyBufSize); return &b }}
+)
 
 // h1Body is a request body of known length, read from the connection.
 type h1Body struct {
@@ -550,8 +564,7 @@ type h1Response struct {
 
 func (w *h1Response) reset(req *http.Request) {
 	clear(w.c.header)
-	buf := w.buf[:0]
-	*w = h1Response{c: w.c, req: req, contentLength: -1, buf: buf, closeAfter: req.Close}
+	*w = h1Response{c: w.c, req: req, contentLength: -1, closeAfter: req.Close}
 }
 
 // Header returns the response header, which is the connection's own map:
