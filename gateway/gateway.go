@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -248,6 +249,9 @@ func (g *Gateway) modify(rt *route, resp *http.Response, d *cors.Decision) {
 	case ModeGateway:
 		stripCORS(resp.Header)
 		d.Apply(resp.Header)
+		if resp.ContentLength < 0 || resp.StatusCode == http.StatusSwitchingProtocols {
+			ownValues(resp.Header)
+		}
 	case ModeShadow:
 		if d.Kind == cors.Actual {
 			g.compare(rt, d, resp.Request.Header.Get("Origin"), resp.StatusCode, resp.Header)
@@ -270,6 +274,16 @@ func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, rt *rout
 		msg = "request body too large"
 	}
 	g.gatewayError(w, r, rt, d, status, msg)
+}
+
+// ownValues gives every value of a response that may stay open (an event
+// stream, a long poll, a WebSocket) a slice of its own. The values Apply
+// writes are slots of a slab the policy shares between responses, and one
+// open response would keep the whole slab alive.
+func ownValues(h http.Header) {
+	for k, vv := range h {
+		h[k] = slices.Clone(vv)
+	}
 }
 
 // stripCORS removes the upstream's Access-Control-* headers, so that the
