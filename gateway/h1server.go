@@ -601,7 +601,7 @@ func (w *h1Response) WriteHeader(code int) {
 			w.contentLength = n
 		}
 	}
-	if hasToken(h["Connection"], "close") {
+	if headerHasToken(h["Connection"], "close") {
 		w.closeAfter = true
 	}
 	_, w.haveType = h["Content-Type"]
@@ -834,8 +834,6 @@ func headerValue(v string) string {
 	}
 	return v
 }
-
-func hasToken(lines []string, token string) bool { return headerHasToken(lines, token) }
 
 // statusLines holds "HTTP/1.1 NNN Text\r\n" for every three-digit code.
 var statusLines = func() (t [1000]string) {
