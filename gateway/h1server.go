@@ -340,18 +340,12 @@ func leadingCRLF(b []byte) int {
 // net/http's server checks beyond it.
 func (c *h1Conn) parse(n int, bodyLen int64) (*http.Request, error) {
 	head, _ := c.br.Peek(n)
-	hr := headReaders.Get().(*headReader)
-	hr.head.Reset(head)
-	hr.br.Reset(&hr.head)
-	req, err := http.ReadRequest(hr.br)
-	headReaders.Put(hr)
+	req, err := buildRequest(head, bodyLen)
 	if err != nil {
 		return nil, err
 	}
-	// ReadRequest refuses a second Host and takes req.Host from the
-	// header (the target is origin-form); net/http's server also wants one.
-	if req.Host == "" || !validHostHeader(req.Host) || req.ContentLength != bodyLen || req.ProtoMajor != 1 || req.ProtoMinor != 1 {
-		return nil, errors.New("not a plain request")
+	if !validHostHeader(req.Host) {
+		return nil, errors.New("malformed Host")
 	}
 	req.RemoteAddr = c.remoteAddr
 	if bodyLen > 0 {
@@ -362,20 +356,6 @@ func (c *h1Conn) parse(n int, bodyLen int64) (*http.Request, error) {
 	}
 	return req, nil
 }
-
-// headReader gives http.ReadRequest a copy of the head, so that the
-// connection's buffer still holds it if the connection is handed off.
-// Pooled: a connection needs one only while it parses.
-type headReader struct {
-	head bytes.Reader
-	br   *bufio.Reader
-}
-
-var headReaders = sync.Pool{New: func() any {
-	hr := new(headReader)
-	hr.br = bufio.NewReaderSize(&hr.head, 4<<10)
-	return hr
-}}
 
 // validHostHeader reports whether h has only the bytes net/http's server
 // accepts in a Host header.

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -237,6 +238,9 @@ func TestH1ServerAnswersLikeNetHTTP(t *testing.T) {
 		{"handler asks to close", "GET /connclose HTTP/1.1\r\n" + host + "\r\n", 1},
 		{"CR LF in a header value", "GET /crlf HTTP/1.1\r\n" + host + "\r\n", 1},
 		{"header names in any case", "GET /small HTTP/1.1\r\nhOsT: gw.test\r\nx-custom: 1\r\n\r\n", 1},
+		{"Pragma: no-cache", "GET /small HTTP/1.1\r\n" + host + "Pragma: no-cache\r\n\r\n", 1},
+		{"escaped target", "GET /small?a=%20b&c=%zz HTTP/1.1\r\n" + host + "\r\n", 1},
+		{"empty Host", "GET /small HTTP/1.1\r\nHost:\r\n\r\n", 1},
 
 		// Not plain: net/http's to answer, after HTTP1Server hands over.
 		{"chunked request body", "POST /echo HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 1},
@@ -561,6 +565,11 @@ func FuzzHTTP1Server(f *testing.F) {
 		"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc",
 		"GET / HTTP/1.0\r\n\r\n",
 		"OPTIONS /users/1 HTTP/1.1\r\nHost: gw\r\nOrigin: https://app.example.com\r\nAccess-Control-Request-Method: PUT\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nPragma: no-cache\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nPragma: no-cache\r\nCache-Control: max-age=0\r\n\r\n",
+		"GET /a%20b/%2F?x=%zz&y#frag HTTP/1.1\r\nhost:  a \t\r\nx-multi-word-key: \t v \r\nX-MULTI-WORD-KEY:\r\nx-e:\xff\xfe\r\n\r\n",
+		"GET //double/../dots HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Close\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost:\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nA-Very-Long-Header-Name-That-Goes-On-And-On-Beyond-Sixty-Four-Bytes-For-Sure: v\r\n\r\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -627,4 +636,32 @@ func FuzzHTTP1Server(f *testing.F) {
 func isTimeoutErr(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// BenchmarkParseHead compares reading a browser's preflight head with
+// http.ReadRequest and with buildRequest, which HTTP1Server uses.
+func BenchmarkParseHead(b *testing.B) {
+	head := []byte("OPTIONS /users/1 HTTP/1.1\r\nHost: api.example.com\r\nOrigin: https://app.example.com\r\n" +
+		"Access-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: authorization,content-type\r\n" +
+		"User-Agent: Mozilla/5.0\r\nAccept: */*\r\nSec-Fetch-Mode: cors\r\n\r\n")
+	b.Run("parser=net-http", func(b *testing.B) {
+		var src bytes.Reader
+		br := bufio.NewReaderSize(&src, 4096)
+		b.ReportAllocs()
+		for b.Loop() {
+			src.Reset(head)
+			br.Reset(&src)
+			if _, err := http.ReadRequest(br); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parser=crossgate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := buildRequest(head, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
