@@ -38,9 +38,10 @@ import (
 // first request that is anything else (chunked, Expect, Upgrade, HTTP/1.0,
 // obs-fold, a large head, a malformed line) hands its connection, with the
 // bytes already read, to fallback, a net/http server with the same handler,
-// which serves that connection from then on. So whatever this server
-// accepts, net/http would read the same way (the head is parsed by
-// http.ReadRequest), and whatever it does not, net/http answers as it
+// which serves that connection from then on. Whatever this server
+// accepts, its handler sees as net/http's would (buildRequest cuts the
+// request out of the head as http.ReadRequest reads it; FuzzHTTP1Server
+// holds the two to that), and whatever it does not, net/http answers as it
 // always does.
 //
 // Not done here, because a gateway has no use for them on these requests:
@@ -336,8 +337,8 @@ func leadingCRLF(b []byte) int {
 	return n
 }
 
-// parse reads the head of n bytes with http.ReadRequest and checks what
-// net/http's server checks beyond it.
+// parse makes the request of the head of n bytes, with the checks
+// net/http's server makes beyond reading it.
 func (c *h1Conn) parse(n int, bodyLen int64) (*http.Request, error) {
 	head, _ := c.br.Peek(n)
 	req, err := buildRequest(head, bodyLen)
