@@ -38,9 +38,6 @@ type Server struct {
 
 	gw       *Gateway
 	draining atomic.Bool
-	// netHTTPOnly serves plain HTTP with net/http alone, for tests that
-	// compare the two servers.
-	netHTTPOnly bool
 }
 
 // Run loads the config, listens, and serves until ctx is done; then it stops
@@ -108,7 +105,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if srv.TLSConfig != nil {
 		// ServeTLS also offers HTTP/2 through ALPN.
 		serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
-	} else if !s.netHTTPOnly {
+	} else {
 		h1 := NewHTTP1Server(srv, log)
 		serve, shutdown = h1.Serve, h1.Shutdown
 	}
