@@ -1,12 +1,12 @@
 package cors
 
 import (
-	"github.com/crossgate/crossgate/internal/fetch"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/crossgate/crossgate/cors/internal/headerlist"
+	"github.com/crossgate/crossgate/internal/fetch"
 	"github.com/crossgate/crossgate/internal/origin"
 )
 
@@ -293,16 +293,15 @@ func (c *compiled) allowsMethod(m string) bool {
 func (d *Decision) Apply(h http.Header) {
 	need := len(d.acah) + b2i(d.acao != "") + b2i(d.expose != "") + b2i(d.tao != "") +
 		b2i(d.acam != "") + b2i(d.maxAge != "") + b2i(d.credentials) + b2i(d.pna)
-	var old []string
-	missing := 0 // Vary lines to add
+	// old are the Vary lines already there, add the lines to add: at most
+	// one per name of d.vary, which has at most four.
+	var old, add []string
+	var addBuf [4]string
 	if d.vary != "" {
-		if old = h[headerVary]; len(old) == 0 {
-			missing = 1
-		} else {
-			missing = varyMissing(old, d.vary, nil)
-		}
-		if missing > 0 {
-			need += len(old) + missing
+		old = h[headerVary]
+		add = varyAdd(addBuf[:0], old, d.vary)
+		if len(add) > 0 {
+			need += len(old) + len(add)
 		}
 	}
 	if need == 0 {
@@ -350,17 +349,11 @@ func (d *Decision) Apply(h http.Header) {
 		h[headerACAPN] = buf[i : i+1 : i+1]
 		i++
 	}
-	buf = buf[i:]
-	switch {
-	case missing == 0:
-	case len(old) == 0:
-		buf[0] = d.vary
-		h[headerVary] = buf[:1:1]
-	default:
-		n := len(old) + missing
-		s := buf[:n:n]
+	if len(add) > 0 {
+		n := len(old) + len(add)
+		s := buf[i : i+n : i+n]
 		copy(s, old)
-		varyMissing(old, d.vary, s[len(old):])
+		copy(s[len(old):], add)
 		h[headerVary] = s
 	}
 }
@@ -373,37 +366,18 @@ func (d *Decision) Header() http.Header {
 	return h
 }
 
-// varyMissing counts the Vary lines to add for the comma-separated names v:
-// none when the Vary lines already name them all or are "*"; v as one line
-// when they name none of them; else one line per missing name. It stores
-// the lines in out when out is not nil. The lines are substrings of v, so
-// storing them allocates nothing.
-func varyMissing(lines []string, v string, out []string) int {
+// varyAdd appends to out the Vary lines to add for the comma-separated
+// names v, given the Vary lines already there: none when they name them all
+// or are "*"; v as one line when they name none of them; else one line per
+// missing name. The lines are v or substrings of it, so nothing is copied.
+func varyAdd(out, lines []string, v string) []string {
 	if len(lines) == 0 {
-		if out != nil {
-			out[0] = v
-		}
-		return 1
+		return append(out, v)
 	}
-	for _, l := range lines {
-		if listHasFold(l, "*") {
-			return 0
-		}
+	if slices.ContainsFunc(lines, func(l string) bool { return listHasFold(l, "*") }) {
+		return out
 	}
-	missing := varyNames(lines, v, nil)
-	if missing == strings.Count(v, ",")+1 {
-		if out != nil {
-			out[0] = v
-		}
-		return 1
-	}
-	return varyNames(lines, v, out)
-}
-
-// varyNames counts, and stores in out when not nil, the names of v that the
-// Vary lines do not name.
-func varyNames(lines []string, v string, out []string) int {
-	n := 0
+	start, names := len(out), 0
 	for rest := v; rest != ""; {
 		name := rest
 		if i := strings.IndexByte(rest, ','); i >= 0 {
@@ -412,15 +386,15 @@ func varyNames(lines []string, v string, out []string) int {
 			rest = ""
 		}
 		name = trimOWS(name)
-		if slices.ContainsFunc(lines, func(l string) bool { return listHasFold(l, name) }) {
-			continue
+		names++
+		if !slices.ContainsFunc(lines, func(l string) bool { return listHasFold(l, name) }) {
+			out = append(out, name)
 		}
-		if out != nil {
-			out[n] = name
-		}
-		n++
 	}
-	return n
+	if len(out)-start == names {
+		return append(out[:start], v)
+	}
+	return out
 }
 
 // listHasFold reports whether the comma-separated list l holds name, in any
