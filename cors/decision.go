@@ -177,8 +177,7 @@ func (c *compiled) decide(d *Decision, method string, h http.Header, origins []s
 		}
 	}
 
-	o, ok := c.matchOrigin(origins)
-	if !ok {
+	if len(origins) != 1 || !c.matchOrigin(origins[0]) {
 		if d.Kind == Preflight {
 			d.Status = http.StatusForbidden
 			d.vary = c.preflightVar
@@ -186,6 +185,7 @@ func (c *compiled) decide(d *Decision, method string, h http.Header, origins []s
 		d.Reason = ReasonOriginNotAllowed
 		return
 	}
+	o := origins[0]
 
 	if d.Kind == Actual {
 		d.Allowed = true
@@ -245,29 +245,26 @@ func (c *compiled) decide(d *Decision, method string, h http.Header, origins []s
 	d.acam, d.acah, d.maxAge = m, acrh, c.maxAge
 }
 
-// matchOrigin returns the single Origin value and whether it is allowed.
-func (c *compiled) matchOrigin(origins []string) (string, bool) {
-	if len(origins) != 1 {
-		return "", false
-	}
-	o := origins[0]
+// matchOrigin reports whether the policy allows o, the value of a request's
+// only Origin line.
+func (c *compiled) matchOrigin(o string) bool {
 	if c.origins.Match(o) {
-		return o, true
+		return true
 	}
 	// Regexes see only canonical origins: never "null" (allowed only when
 	// listed), nothing longer than an origin can be.
 	if len(c.regexes) == 0 {
-		return o, false
+		return false
 	}
 	if _, ok := origin.Parse(o); !ok {
-		return o, false
+		return false
 	}
 	for _, re := range c.regexes {
 		if re.MatchString(o) {
-			return o, true
+			return true
 		}
 	}
-	return o, false
+	return false
 }
 
 func (c *compiled) allowsMethod(m string) bool {

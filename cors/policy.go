@@ -86,17 +86,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // actual request, or a request without Origin, under a policy whose answer
 // depends on the origin. origins holds at most one line.
 func (c *compiled) writeActual(h http.Header, origins []string, slabs *slabAlloc) {
-	var o string
-	ok := false
-	if len(origins) == 1 {
-		o, ok = c.matchOrigin(origins)
-	}
-	if !ok {
+	if len(origins) == 0 || !c.matchOrigin(origins[0]) {
 		s := slabs.take(1)
 		s[0] = headerOrigin
 		h[headerVary] = s
 		return
 	}
+	o := origins[0]
 	buf := slabs.take(c.actualValues)
 	buf[0] = headerOrigin
 	h[headerVary] = buf[0:1:1]
@@ -131,8 +127,7 @@ func (p *Policy) TrustsOrigin(origin string) bool {
 	if c.anyOrigin || origin == "null" {
 		return false
 	}
-	_, ok := c.matchOrigin([]string{origin})
-	return ok
+	return c.matchOrigin(origin)
 }
 
 func wellFormedOrigin(o string) bool {
