@@ -131,41 +131,36 @@ func validHost(h string) bool {
 	if h[0] == '[' {
 		return validIPv6(h)
 	}
-	if len(h) > 253 {
+	if len(h) > 253 || !validLabels(h) {
 		return false
 	}
+	if lastLabelNumeric(h) {
+		return isIPv4(h)
+	}
+	return true
+}
+
+// validLabels reports whether s is one or more non-empty dot-separated
+// labels of lower-case letters, digits, '-' and '_', each at most 63 bytes.
+func validLabels(s string) bool {
 	label := 0
-	allDigits := true
-	labels := 0
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		switch {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
 		case c == '.':
 			if label == 0 {
 				return false
 			}
 			label = 0
-			labels++
 			continue
-		case '0' <= c && c <= '9':
-		case 'a' <= c && c <= 'z', c == '-', c == '_':
-			allDigits = false
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
 		default:
 			return false
 		}
-		label++
-		if label > 63 {
+		if label++; label > 63 {
 			return false
 		}
 	}
-	if label == 0 {
-		return false // empty or trailing dot
-	}
-	labels++
-	if allDigits || lastLabelNumeric(h) {
-		return validIPv4(h, labels)
-	}
-	return true
+	return label > 0
 }
 
 // lastLabelNumeric reports whether the last label is a number, decimal or
@@ -190,8 +185,9 @@ func lastLabelNumeric(h string) bool {
 	return true
 }
 
-func validIPv4(h string, labels int) bool {
-	if labels != 4 {
+// isIPv4 reports whether h is a canonical dotted-decimal IPv4 address.
+func isIPv4(h string) bool {
+	if strings.Count(h, ".") != 3 {
 		return false
 	}
 	start := 0

@@ -122,10 +122,6 @@ func nonASCII() error {
 	return errors.New("browsers send internationalised host names in their ASCII (punycode, xn--...) form; write that form")
 }
 
-func isIPv4(h string) bool {
-	return validIPv4(h, strings.Count(h, ".")+1)
-}
-
 // Matches reports whether the pattern allows the origin. It is the reference
 // semantics; Set gives the same answers faster.
 func (p Pattern) Matches(o Origin) bool {

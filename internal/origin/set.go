@@ -169,26 +169,3 @@ func (s *Set) matchFew(v string) bool {
 	}
 	return false
 }
-
-// validLabels reports whether s is one or more non-empty dot-separated
-// labels of lower-case letters, digits, '-' and '_', each at most 63 bytes.
-func validLabels(s string) bool {
-	label := 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '.':
-			if label == 0 {
-				return false
-			}
-			label = 0
-			continue
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
-		default:
-			return false
-		}
-		if label++; label > 63 {
-			return false
-		}
-	}
-	return label > 0
-}
