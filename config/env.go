@@ -35,6 +35,7 @@ func (d *decoder) substitute(n *yaml.Node) {
 			d.errorAt(n, "", "%s", p)
 		}
 		if len(problems) > 0 {
+			d.unresolved[n] = true
 			return
 		}
 		n.Value = v

@@ -35,6 +35,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 		file:        filename,
 		pos:         make(map[string]position),
 		substituted: make(map[*yaml.Node]bool),
+		unresolved:  make(map[*yaml.Node]bool),
 		budget:      maxNodes,
 	}
 	root, err := d.parseYAML(data)
@@ -76,6 +77,7 @@ type decoder struct {
 	errs        Errors
 	pos         map[string]position
 	substituted map[*yaml.Node]bool // scalars whose value came from the environment
+	unresolved  map[*yaml.Node]bool // scalars whose substitution failed, already reported
 	budget      int
 }
 
@@ -401,13 +403,15 @@ func editDistance(a, b string) int {
 }
 
 // scalar returns n's scalar node, or reports what was expected instead.
+// A scalar whose ${NAME} could not be substituted has no value: its problem
+// is reported already, and its text is no evidence of a wrong type.
 func (d *decoder) scalar(n *yaml.Node, path, what, expected string) (*yaml.Node, bool) {
 	n = deref(n)
 	if n.Kind != yaml.ScalarNode {
 		d.errorAt(n, path, "%s: expected %s, got %s", what, expected, describe(n))
 		return nil, false
 	}
-	return n, true
+	return n, !d.unresolved[n]
 }
 
 // tag is n's type; a value that came from the environment is typed by its
@@ -462,14 +466,32 @@ func (d *decoder) boolean(n *yaml.Node, path, what string) bool {
 	return b
 }
 
-func (d *decoder) integer(n *yaml.Node, path, what string) int {
+// integer decodes a whole number. Its range is the field's to check, so
+// that a value out of that range is reported with the range it must be in.
+func (d *decoder) integer(n *yaml.Node, path, what string) int64 {
 	s, ok := d.scalar(n, path, what, "an integer")
 	if !ok {
 		return 0
 	}
-	var i int32
-	if d.tag(s) != "!!int" || (&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: s.Value}).Decode(&i) != nil {
-		d.errorAt(s, path, "%s: expected an integer, got %s", what, describe(s))
+	var i int64
+	if d.tag(s) == "!!int" && (&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: s.Value}).Decode(&i) == nil {
+		return i
+	}
+	if _, err := strconv.ParseInt(s.Value, 10, 64); errors.Is(err, strconv.ErrRange) {
+		d.errorAt(s, path, "%s: %s is too large", what, s.Value)
+		return 0
+	}
+	d.errorAt(s, path, "%s: expected an integer, got %s", what, describe(s))
+	return 0
+}
+
+// smallInt is integer for a field of type int, which may be narrower than
+// 64 bits.
+func (d *decoder) smallInt(n *yaml.Node, path, what string) int {
+	i := d.integer(n, path, what)
+	if int64(int(i)) != i {
+		d.errorAt(deref(n), path, "%s: %d is too large", what, i)
+		return 0
 	}
 	return int(i)
 }
@@ -572,10 +594,10 @@ func (d *decoder) policy(n *yaml.Node, path, what string) *Policy {
 		"allow_headers":         func(k string, v *yaml.Node) { p.AllowHeaders = d.strs(v, k, in("allow_headers")) },
 		"expose_headers":        func(k string, v *yaml.Node) { p.ExposeHeaders = d.strs(v, k, in("expose_headers")) },
 		"allow_credentials":     func(k string, v *yaml.Node) { p.AllowCredentials = d.boolean(v, k, in("allow_credentials")) },
-		"max_age":               func(k string, v *yaml.Node) { p.MaxAge = d.integer(v, k, in("max_age")) },
+		"max_age":               func(k string, v *yaml.Node) { p.MaxAge = d.smallInt(v, k, in("max_age")) },
 		"allow_private_network": func(k string, v *yaml.Node) { p.AllowPrivateNetwork = d.boolean(v, k, in("allow_private_network")) },
 		"timing_allow_origin":   func(k string, v *yaml.Node) { p.TimingAllowOrigin = d.boolean(v, k, in("timing_allow_origin")) },
-		"preflight_status":      func(k string, v *yaml.Node) { p.PreflightStatus = d.integer(v, k, in("preflight_status")) },
+		"preflight_status":      func(k string, v *yaml.Node) { p.PreflightStatus = d.smallInt(v, k, in("preflight_status")) },
 		"enforce_origin":        func(k string, v *yaml.Node) { p.EnforceOrigin = d.boolean(v, k, in("enforce_origin")) },
 		"mode":                  func(k string, v *yaml.Node) { p.Mode = Mode(d.str(v, k, in("mode"))) },
 		"dangerously_allow_insecure_origins": func(k string, v *yaml.Node) {
@@ -635,18 +657,16 @@ func (d *decoder) routes(n *yaml.Node, path string) []*Route {
 		}
 		in := func(key string) string { return what + ": " + key }
 		d.fields(n, path, what, map[string]func(string, *yaml.Node){
-			"id":           func(p string, v *yaml.Node) { r.ID = d.str(v, p, in("id")) },
-			"hosts":        func(p string, v *yaml.Node) { r.Hosts = d.strs(v, p, in("hosts")) },
-			"path":         func(p string, v *yaml.Node) { r.Path = d.str(v, p, in("path")) },
-			"path_prefix":  func(p string, v *yaml.Node) { r.PathPrefix = d.str(v, p, in("path_prefix")) },
-			"methods":      func(p string, v *yaml.Node) { r.Methods = d.strs(v, p, in("methods")) },
-			"strip_prefix": func(p string, v *yaml.Node) { r.StripPrefix = d.boolean(v, p, in("strip_prefix")) },
-			"upstream":     func(p string, v *yaml.Node) { r.Upstream = d.str(v, p, in("upstream")) },
-			"max_body_bytes": func(p string, v *yaml.Node) {
-				r.MaxBodyBytes = int64(d.integer(v, p, in("max_body_bytes")))
-			},
-			"cors": func(p string, v *yaml.Node) { r.CORS = d.policyRef(v, p, what) },
-			"csrf": func(p string, v *yaml.Node) { r.CSRF = d.csrf(v, p, in("csrf")) },
+			"id":             func(p string, v *yaml.Node) { r.ID = d.str(v, p, in("id")) },
+			"hosts":          func(p string, v *yaml.Node) { r.Hosts = d.strs(v, p, in("hosts")) },
+			"path":           func(p string, v *yaml.Node) { r.Path = d.str(v, p, in("path")) },
+			"path_prefix":    func(p string, v *yaml.Node) { r.PathPrefix = d.str(v, p, in("path_prefix")) },
+			"methods":        func(p string, v *yaml.Node) { r.Methods = d.strs(v, p, in("methods")) },
+			"strip_prefix":   func(p string, v *yaml.Node) { r.StripPrefix = d.boolean(v, p, in("strip_prefix")) },
+			"upstream":       func(p string, v *yaml.Node) { r.Upstream = d.str(v, p, in("upstream")) },
+			"max_body_bytes": func(p string, v *yaml.Node) { r.MaxBodyBytes = d.integer(v, p, in("max_body_bytes")) },
+			"cors":           func(p string, v *yaml.Node) { r.CORS = d.policyRef(v, p, what) },
+			"csrf":           func(p string, v *yaml.Node) { r.CSRF = d.csrf(v, p, in("csrf")) },
 		})
 	})
 	return routes

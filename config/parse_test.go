@@ -185,6 +185,34 @@ routes:
 			want: []string{`f.yaml:4:37: environment variable CROSSGATE_TEST_UNSET is not set; set it, or write ${CROSSGATE_TEST_UNSET:-default}`},
 		},
 		{
+			name: "an unset variable is its value's only error",
+			yaml: `listen: "127.0.0.1:${CROSSGATE_TEST_UNSET}"
+policies:
+  web:
+    allow_origins: [https://app.example.com]
+    allow_credentials: "${CROSSGATE_TEST_UNSET}"
+    max_age: ${CROSSGATE_TEST_UNSET}
+`,
+			want: []string{
+				`f.yaml:1:9: environment variable CROSSGATE_TEST_UNSET is not set; set it, or write ${CROSSGATE_TEST_UNSET:-default}`,
+				`f.yaml:5:24: environment variable CROSSGATE_TEST_UNSET is not set; set it, or write ${CROSSGATE_TEST_UNSET:-default}`,
+				`f.yaml:6:14: environment variable CROSSGATE_TEST_UNSET is not set; set it, or write ${CROSSGATE_TEST_UNSET:-default}`,
+			},
+		},
+		{
+			name: "integers out of range say so",
+			yaml: `policies:
+  web:
+    allow_origins: [https://app.example.com]
+    max_age: 99999999999
+    preflight_status: 99999999999999999999
+`,
+			want: []string{
+				`f.yaml:4:14: policy "web": max_age 99999999999 is not from -1 (no caching) to 86400 seconds; browsers cap it anyway (Chrome at 7200)`,
+				`f.yaml:5:23: policy "web": preflight_status: 99999999999999999999 is too large`,
+			},
+		},
+		{
 			name: "malformed substitutions",
 			yaml: `listen: "${CROSSGATE_TEST_SET"
 admin: {listen: "127.0.0.1:${1PORT}"}
@@ -586,6 +614,14 @@ routes: [{id: r, path: /, upstream: a, cors: strict}]
 				p := c.Policies["strict"]
 				expect(t, "allow_origins", p.AllowOrigins, []string{"https://app.example.com"})
 				expect(t, "allow_methods", p.AllowMethods, []string{"GET"})
+			},
+		},
+		{
+			name: "a body limit beyond 32 bits",
+			yaml: upstream + `routes: [{id: r, path: /upload, upstream: a, max_body_bytes: 5_000_000_000}]
+`,
+			check: func(t *testing.T, c *config.Config) {
+				expect(t, "max_body_bytes", c.Routes[0].MaxBodyBytes, int64(5_000_000_000))
 			},
 		},
 		{
