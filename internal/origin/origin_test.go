@@ -145,6 +145,7 @@ func FuzzParse(f *testing.F) {
 		"http://a.com:0", "http://a.com:08080", "http://a.com:65536", "https://a..com",
 		"https://a.com.", "http://127.1", "http://01.2.3.4", "https://u@a.com", "http://[::1",
 		"http://a.1", "https://*.a.com", "http://a.com:", "https://:80",
+		"a://0x", "http://a.0x1f", "http://0x7f000001",
 	} {
 		f.Add(s)
 	}

@@ -106,7 +106,11 @@ func refName(h string) bool {
 			return false
 		}
 	}
-	if !onlyBytes(labels[len(labels)-1], digits) {
+	// A last label that is a number, decimal or "0x" hexadecimal, makes the
+	// URL Standard read the whole host as IPv4.
+	last := labels[len(labels)-1]
+	hex, isHex := strings.CutPrefix(last, "0x")
+	if !onlyBytes(last, digits) && !(isHex && onlyBytes(hex, digits+"abcdef")) {
 		return true
 	}
 	return refIPv4(h)
