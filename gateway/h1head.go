@@ -181,37 +181,31 @@ func buildRequest(head []byte, bodyLen int64) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	fields := head[end+1 : len(head)-2]
-	n, size := 0, 0
-	for rest := fields; len(rest) > 0; n++ {
-		i := bytes.IndexByte(rest, '\n')
-		size += i
-		rest = rest[i+1:]
+	// One pass cuts the header lines; all the values then share one
+	// string and one slice.
+	type field struct {
+		name     []byte
+		from, to int // the value in the string of all values
 	}
-	// All the values share one string and one slice.
+	var buf [32]field
+	fields := buf[:0]
 	var values strings.Builder
-	values.Grow(size)
-	var spanBuf [32][2]int
-	spans := spanBuf[:0]
-	for rest := fields; len(rest) > 0; {
+	values.Grow(len(head))
+	for rest := head[end+1 : len(head)-2]; len(rest) > 0; {
 		i := bytes.IndexByte(rest, '\n')
 		l := rest[:i-1]
 		rest = rest[i+1:]
 		colon := bytes.IndexByte(l, ':')
 		v := bytes.Trim(l[colon+1:], " \t")
-		spans = append(spans, [2]int{values.Len(), values.Len() + len(v)})
+		fields = append(fields, field{l[:colon], values.Len(), values.Len() + len(v)})
 		values.Write(v)
 	}
 	all := values.String()
-	strs := make([]string, n)
-	h := make(http.Header, n)
-	i := 0
-	for rest := fields; len(rest) > 0; i++ {
-		j := bytes.IndexByte(rest, '\n')
-		l := rest[:j-1]
-		rest = rest[j+1:]
-		key := canonicalKey(l[:bytes.IndexByte(l, ':')])
-		strs[i] = all[spans[i][0]:spans[i][1]]
+	strs := make([]string, len(fields))
+	h := make(http.Header, len(fields))
+	for i, f := range fields {
+		key := canonicalKey(f.name)
+		strs[i] = all[f.from:f.to]
 		if vv := h[key]; vv != nil {
 			h[key] = append(vv, strs[i])
 		} else {
