@@ -631,17 +631,6 @@ func (w *h1Response) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// WriteString spares io.WriteString a conversion.
-func (w *h1Response) WriteString(s string) (int, error) {
-	if !w.headSent && len(w.buf)+len(s) <= bodyBufSize && w.wroteHeader && !(w.noBody && w.req.Method != http.MethodHead) &&
-		(w.contentLength < 0 || w.written+int64(len(s)) <= w.contentLength) && w.werr == nil {
-		w.written += int64(len(s))
-		w.buf = append(w.buf, s...)
-		return len(s), nil
-	}
-	return w.Write([]byte(s))
-}
-
 func (w *h1Response) writeBody(p []byte) {
 	if w.noBody || len(p) == 0 || w.werr != nil {
 		return
