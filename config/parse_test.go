@@ -368,6 +368,29 @@ admin:
 			want: []string{`f.yaml:1:17: admin: listen: ":9180" is reachable from other machines, so the Admin API needs keys; add admin.keys or listen on 127.0.0.1`},
 		},
 		{
+			name: "admin on the gateway's port",
+			yaml: `listen: 127.0.0.1:8080
+admin: {listen: "127.0.0.1:8080"}
+`,
+			want: []string{`f.yaml:2:17: admin: listen: "127.0.0.1:8080" takes the gateway's own port (listen: 127.0.0.1:8080); give the admin listener a port of its own, such as 127.0.0.1:9180`},
+		},
+		{
+			name: "admin keys sharing a name or a secret",
+			yaml: `admin:
+  listen: 127.0.0.1:9180
+  keys:
+    - {name: ops, key: 0123456789abcdef, role: admin}
+    - {name: ops, key: 0123456789abcdef, role: viewer}
+    - {name: ops, key: 0123456789abcdef, role: viewer}
+`,
+			want: []string{
+				`f.yaml:5:14: admin key 2: name "ops" is already used by admin key 1`,
+				`f.yaml:5:24: admin key 2: key is the same as admin key 1's; give each holder their own`,
+				`f.yaml:6:14: admin key 3: name "ops" is already used by admin key 1`,
+				`f.yaml:6:24: admin key 3: key is the same as admin key 1's; give each holder their own`,
+			},
+		},
+		{
 			name: "csrf",
 			yaml: `upstreams: {a: {targets: ["http://127.0.0.1:1"]}}
 routes:

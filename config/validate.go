@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"github.com/crossgate/crossgate/internal/fetch"
 	"maps"
 	"net"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/crossgate/crossgate/cors"
+	"github.com/crossgate/crossgate/internal/fetch"
 )
 
 // Validate checks c as a whole: every reference resolves, every policy
@@ -35,13 +35,9 @@ type checker struct {
 // value or, when it is absent from the file, of its nearest ancestor.
 func (k *checker) errorf(path, format string, args ...any) {
 	e := &Error{File: k.c.file, Path: path, Msg: fmt.Sprintf(format, args...)}
-	for p := path; p != ""; p = parent(p) {
-		if pos, ok := k.c.pos[p]; ok {
-			e.Line, e.Col = pos.line, pos.col
-			break
-		}
-	}
-	if e.Line == 0 && k.c.pos != nil {
+	if line, col, ok := k.c.Position(path); ok {
+		e.Line, e.Col = line, col
+	} else if k.c.pos != nil {
 		// A problem with something the file does not mention at all, such
 		// as a missing top-level key: point at the document's start.
 		e.Line, e.Col = 1, 1
@@ -66,6 +62,9 @@ func (c *Config) check() Errors {
 	}
 	if c.Admin != nil {
 		k.admin(c.Admin)
+		if sameListener(c.Listen, c.Admin.Listen) {
+			k.errorf("admin.listen", "admin: listen: %q takes the gateway's own port (listen: %s); give the admin listener a port of its own, such as 127.0.0.1:9180", c.Admin.Listen, c.Listen)
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.Policies)) {
 		path := child("policies", name)
@@ -164,13 +163,13 @@ func (k *checker) admin(a *Admin) {
 			k.errorf(path, "%s is empty", what)
 			continue
 		}
-		if first, dup := names[key.Name]; dup && key.Name != "" {
-			k.errorf(child(path, "name"), "%s: name %q is already used by admin key %d", what, key.Name, first+1)
-		}
-		names[key.Name] = i
-		switch {
+		switch first, dup := names[key.Name]; {
 		case key.Name == "":
 			k.errorf(path, "%s: name is required: it identifies the key's holder in logs", what)
+		case dup:
+			k.errorf(child(path, "name"), "%s: name %q is already used by admin key %d", what, key.Name, first+1)
+		default:
+			names[key.Name] = i
 		}
 		switch first, dup := secrets[key.Key]; {
 		case key.Key == "":
@@ -179,12 +178,30 @@ func (k *checker) admin(a *Admin) {
 			k.errorf(child(path, "key"), "%s: key is shorter than %d bytes; generate one with: openssl rand -hex 32", what, MinAdminKeyLength)
 		case dup:
 			k.errorf(child(path, "key"), "%s: key is the same as admin key %d's; give each holder their own", what, first+1)
+		default:
+			secrets[key.Key] = i
 		}
-		secrets[key.Key] = i
 		if key.Role != RoleAdmin && key.Role != RoleViewer {
 			k.errorf(child(path, "role"), "%s: role %q is not admin or viewer", what, key.Role)
 		}
 	}
+}
+
+// sameListener reports whether two listen addresses would bind the same
+// port on a common address, so that the second fails to start.
+func sameListener(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	return strings.EqualFold(ha, hb) || unspecified(ha) || unspecified(hb)
+}
+
+// unspecified reports whether a listen host means every interface.
+func unspecified(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "" || ip != nil && ip.IsUnspecified()
 }
 
 // loopback reports whether a listen address is reachable from this machine
