@@ -725,25 +725,30 @@ func (w *h1Response) finish() bool {
 		w.sendHead(true)
 	}
 	if w.chunked && w.werr == nil {
-		bw := w.c.bw
-		bw.WriteString("0\r\n")
+		// The last chunk, then the trailers: those the Trailer header
+		// declared and those named with http.TrailerPrefix.
 		h := w.c.header
+		t := append(w.c.hdr[:0], "0\r\n"...)
 		for _, v := range h["Trailer"] {
 			for name := range strings.SplitSeq(v, ",") {
 				name = http.CanonicalHeaderKey(strings.TrimSpace(name))
-				for _, tv := range h[name] {
-					writeHeaderLine(bw, name, tv)
+				if fetch.IsToken(name) {
+					for _, tv := range h[name] {
+						t = appendHeaderLine(t, name, tv)
+					}
 				}
 			}
 		}
 		for k, vv := range h {
-			if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {
+			if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok && fetch.IsToken(name) {
 				for _, tv := range vv {
-					writeHeaderLine(bw, name, tv)
+					t = appendHeaderLine(t, name, tv)
 				}
 			}
 		}
-		_, w.werr = bw.WriteString("\r\n")
+		t = append(t, "\r\n"...)
+		_, w.werr = w.c.bw.Write(t)
+		w.c.hdr = t[:0]
 	}
 	if w.contentLength >= 0 && w.written != w.contentLength && !w.noBody {
 		// The body is not what the head announced: the client can only
@@ -751,16 +756,6 @@ func (w *h1Response) finish() bool {
 		return false
 	}
 	return w.werr == nil && !w.closeAfter
-}
-
-func writeHeaderLine(bw *bufio.Writer, k, v string) {
-	if !fetch.IsToken(k) {
-		return
-	}
-	bw.WriteString(k)
-	bw.WriteString(": ")
-	bw.WriteString(headerValue(v))
-	bw.WriteString("\r\n")
 }
 
 // appendHeader appends h's lines, names sorted as net/http writes them,
@@ -780,14 +775,19 @@ func appendHeader(b []byte, h http.Header, keys *[]string) []byte {
 	slices.Sort(ks)
 	for _, k := range ks {
 		for _, v := range h[k] {
-			b = append(b, k...)
-			b = append(b, ": "...)
-			b = append(b, headerValue(v)...)
-			b = append(b, "\r\n"...)
+			b = appendHeaderLine(b, k, v)
 		}
 	}
 	*keys = ks[:0]
 	return b
+}
+
+// appendHeaderLine appends the header line "k: v".
+func appendHeaderLine(b []byte, k, v string) []byte {
+	b = append(b, k...)
+	b = append(b, ": "...)
+	b = append(b, headerValue(v)...)
+	return append(b, "\r\n"...)
 }
 
 // headerValue is v as net/http writes it: trimmed, with CR and LF turned
