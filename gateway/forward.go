@@ -29,14 +29,7 @@ var (
 // isUpgrade reports whether r asks to switch protocols (WebSocket), which
 // the route's httputil.ReverseProxy tunnels.
 func isUpgrade(r *http.Request) bool {
-	for _, v := range r.Header["Connection"] {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), "upgrade") {
-				return true
-			}
-		}
-	}
-	return false
+	return headerHasToken(r.Header["Connection"], "upgrade")
 }
 
 // proxy sends r to the route's upstream and copies the answer to w. It does
