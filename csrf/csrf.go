@@ -19,12 +19,13 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/crossgate/crossgate/internal/origin"
 	"io"
 	"net/http"
 	"net/textproto"
 	"strings"
 	"time"
+
+	"github.com/crossgate/crossgate/internal/origin"
 )
 
 // Mode selects the checks a Protection applies to unsafe requests.
