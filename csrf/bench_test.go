@@ -120,3 +120,41 @@ func BenchmarkRefusal(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSafeRequest measures Protect on a GET in token mode that carries
+// a valid token cookie: the request every page load of a session makes,
+// which must find the token genuine and leave it in place.
+func BenchmarkSafeRequest(b *testing.B) {
+	now := time.Now()
+	p, err := csrf.New(csrf.Config{Mode: csrf.Token, Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	issued := httptest.NewRecorder()
+	if err := p.Protect(issued, newRequest("GET", "https://api.example.test/")); err != nil {
+		b.Fatal(err)
+	}
+	k := issued.Result().Cookies()[0]
+	r := newRequest("GET", "https://api.example.test/page")
+	r.Header.Set("Cookie", "session=0123456789abcdef; "+k.Name+"="+k.Value)
+	w := &headerWriter{h: http.Header{}}
+	b.Run("token-get-valid-cookie", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if p.Protect(w, r) != nil {
+				b.Fatal("refused")
+			}
+		}
+		if len(w.h) != 0 {
+			b.Fatalf("a valid token was replaced: %v", w.h)
+		}
+	})
+}
+
+// headerWriter is a ResponseWriter that keeps only its header map, so that
+// a benchmark measures Protect rather than a recorder.
+type headerWriter struct{ h http.Header }
+
+func (w *headerWriter) Header() http.Header         { return w.h }
+func (w *headerWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *headerWriter) WriteHeader(int)             {}

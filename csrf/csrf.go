@@ -347,20 +347,27 @@ func (p *Protection) checkToken(r *http.Request) Reason {
 	if !equalStrings(sent, cookie) {
 		return ReasonTokenInvalid
 	}
+	return p.verify(sent)
+}
+
+// verify reports whether token is genuine and unexpired: 0, or why not. A
+// genuine token is remembered, so that the session's later requests, safe
+// or not, cost a map lookup rather than an HMAC.
+func (p *Protection) verify(token string) Reason {
 	now := p.clock()
-	if expiry, ok := p.verified.get(sent); ok {
+	if expiry, ok := p.verified.get(token); ok {
 		if now.Unix() >= expiry {
 			return ReasonTokenExpired
 		}
 		return 0
 	}
 	var t rawToken
-	if !t.decode(sent) {
+	if !t.decode(token) {
 		return ReasonTokenInvalid
 	}
 	reason := p.keys.verify(&t, now)
 	if reason == 0 {
-		p.verified.add(sent, t.expiry())
+		p.verified.add(token, t.expiry())
 	}
 	return reason
 }
@@ -445,8 +452,7 @@ func (p *Protection) Handler(next http.Handler) http.Handler {
 // token cookie.
 func (p *Protection) validCookie(r *http.Request) bool {
 	v, ok := cookieValue(r.Header, p.cookieName)
-	var t rawToken
-	return ok && t.decode(v) && p.keys.verify(&t, p.clock()) == 0
+	return ok && p.verify(v) == 0
 }
 
 // issue sets a new token cookie on w. The page must read it, so it is not

@@ -229,9 +229,10 @@ const maxVerifiedPerShard = 128
 // verifiedTokens remembers tokens whose signature has been checked, with
 // their expiry, so that a session's later requests cost a map lookup rather
 // than an HMAC. Only a token that passed the HMAC check is added, so a
-// forged one can never be found here; and a token is only looked up after
-// the cookie and the header have been found equal in constant time. Each
-// shard is an immutable map behind an atomic pointer: readers take no lock,
+// forged one can never be found here. A lookup compares the token whole
+// only after its last 8 bytes, 64 bits of signature, have matched a
+// remembered one, so its timing tells nothing to someone who does not
+// already hold that token. Each shard is an immutable map behind an atomic pointer: readers take no lock,
 // and a writer (once per new token) copies its shard, at most
 // maxVerifiedPerShard entries.
 type verifiedTokens struct {
