@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -53,7 +54,7 @@ func unescapedDot(src string, re *regexp.Regexp) (example string, exploitable, o
 			switch {
 			case j == i:
 				b.WriteByte('x')
-			case containsInt(dots, j):
+			case slices.Contains(dots, j):
 				b.WriteString(`\.`)
 			default:
 				b.WriteByte(src[j])
@@ -104,15 +105,6 @@ func nameChar(c byte) bool {
 	return c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // registrable reports whether the host of origin is under a public suffix
 // that anyone can register names in.
 func registrable(origin string) bool {
@@ -134,8 +126,10 @@ func registrable(origin string) bool {
 func permissive(src string, re *regexp.Regexp) string {
 	probes := []string{"https://evil.com", "http://evil.com", "null"}
 	if meant, ok := sample(src); ok {
-		if u, err := url.Parse(meant); err == nil && u.Hostname() != "" && strings.Contains(u.Hostname(), ".") {
-			host := u.Hostname()
+		// A host written as ".*\.example\.com" samples as ".example.com":
+		// its author meant the subdomains of example.com.
+		if u, err := url.Parse(meant); err == nil && strings.Contains(strings.TrimLeft(u.Hostname(), "."), ".") {
+			host := strings.TrimLeft(u.Hostname(), ".")
 			domain, err := publicsuffix.EffectiveTLDPlusOne(host)
 			if err != nil {
 				domain = host

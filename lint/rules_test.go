@@ -75,7 +75,7 @@ func TestRules(t *testing.T) {
 			"permissive-regex", lint.Warning, "'.*'", "https://evil.com"},
 		{"regex with a free suffix, credentials", onRoute("    allow_origin_regex: ['https://app\\.example\\.com.*']\n    allow_credentials: true\n"),
 			"permissive-regex", lint.Error, "'https://app", "https://app.example.com.evil.com"},
-		{"tight regexes", onRoute("    allow_origin_regex: ['https://[a-z0-9-]+\\.example\\.com', 'https://(app|admin)\\.example\\.com', 'http://localhost:[0-9]+']\n"),
+		{"tight regexes", onRoute("    allow_origin_regex: ['https://[a-z0-9-]+\\.example\\.com', 'https://(app|admin)\\.example\\.com', 'http://localhost:[0-9]+', 'https://.*\\.example\\.com', 'https://(.*\\.)?example\\.com']\n"),
 			"permissive-regex", "", "", ""},
 
 		{"* on a public host", doc("policies:\n  p:\n    allow_origins: [\"*\"]\nroutes:\n  - {id: api, hosts: [localhost, api.example.com], path_prefix: /, upstream: api, cors: p}\n"),
