@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -101,12 +102,24 @@ type HARCheck struct {
 }
 
 // CheckHAR runs the browser's checks on every cross-origin request recorded
-// in a HAR export: its preflight (the closest earlier OPTIONS entry for the
-// same URL and origin), then its response. The credentials mode is taken as
-// "include" when the request carried a Cookie header, since a HAR does not
-// record the mode itself.
+// in a HAR export: its preflight, when the export holds one, then its
+// response. The credentials mode is taken as "include" when the request
+// carried a Cookie header, since a HAR does not record the mode itself.
+//
+// A request's preflight is the closest earlier OPTIONS entry, not yet paired
+// with another request, for the same URL and origin, whose
+// Access-Control-Request-Method is the request's method and whose
+// Access-Control-Request-Headers names only headers the request carries. A
+// request without one needed none, or rode on the browser's preflight cache;
+// only its response is checked.
+//
+// The recorded request headers include those the browser adds itself
+// (User-Agent, Referer, ...), which a HAR does not tell from the script's.
+// The preflight's Access-Control-Request-Headers does: the check takes the
+// request's unsafe headers to be the ones it names.
 func CheckHAR(entries []HAREntry) []HARCheck {
 	var out []HARCheck
+	paired := make([]bool, len(entries))
 	for i, e := range entries {
 		origin := e.RequestHeader.Get("Origin")
 		if origin == "" || isPreflightEntry(e) {
@@ -116,27 +129,28 @@ func CheckHAR(entries []HAREntry) []HARCheck {
 		if err != nil || serializeOrigin(u) == origin {
 			continue
 		}
-		c := HARCheck{Entry: i, Method: e.Method, URL: e.URL, Origin: origin, Preflight: -1}
 		header := http.Header{}
 		for k, v := range e.RequestHeader {
 			if !fetch.ForbiddenRequestHeader(k, v) {
 				header[k] = v
 			}
 		}
+		c := HARCheck{Entry: i, Method: e.Method, URL: e.URL, Origin: origin, Preflight: -1}
+		if j, asked := findPreflight(entries[:i], paired, e, header); j >= 0 {
+			c.Preflight = j
+			paired[j] = true
+			for _, name := range UnsafeHeaderNames(header) {
+				if !containsFold(asked, name) {
+					header.Del(name)
+				}
+			}
+		}
 		req, err := NewRequest(e.URL, origin, e.Method, header, e.RequestHeader.Get("Cookie") != "")
 		if err != nil {
 			continue
 		}
-		err = nil
-		if needed, _, perr := NeedsPreflight(req); perr == nil && needed {
-			for j := i - 1; j >= 0; j-- {
-				p := entries[j]
-				if isPreflightEntry(p) && p.URL == e.URL && p.RequestHeader.Get("Origin") == origin {
-					c.Preflight = j
-					err = CheckPreflight(req, harResponse(p))
-					break
-				}
-			}
+		if c.Preflight >= 0 {
+			err = CheckPreflight(req, harResponse(entries[c.Preflight]))
 		}
 		if err == nil {
 			err = CheckResponse(req, harResponse(e))
@@ -148,6 +162,25 @@ func CheckHAR(entries []HAREntry) []HARCheck {
 		out = append(out, c)
 	}
 	return out
+}
+
+// findPreflight returns the index of e's preflight among earlier, the
+// entries before e, and the header names it asked for; -1 when there is
+// none. header is e's request headers less the forbidden ones.
+func findPreflight(earlier []HAREntry, paired []bool, e HAREntry, header http.Header) (int, []string) {
+	origin := e.RequestHeader.Get("Origin")
+	for j := len(earlier) - 1; j >= 0; j-- {
+		p := earlier[j]
+		if paired[j] || !isPreflightEntry(p) || p.URL != e.URL || p.RequestHeader.Get("Origin") != origin ||
+			p.RequestHeader.Get("Access-Control-Request-Method") != e.Method {
+			continue
+		}
+		asked, _, _ := parseList(p.RequestHeader.Values("Access-Control-Request-Headers"))
+		if !slices.ContainsFunc(asked, func(n string) bool { return header.Values(n) == nil }) {
+			return j, asked
+		}
+	}
+	return -1, nil
 }
 
 func isPreflightEntry(e HAREntry) bool {
