@@ -1,12 +1,13 @@
 package browser
 
 import (
-	"github.com/crossgate/crossgate/internal/fetch"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/crossgate/crossgate/internal/fetch"
 )
 
 // failure is a failed check before it is written up as an *Error.

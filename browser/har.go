@@ -3,12 +3,13 @@ package browser
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/crossgate/crossgate/internal/fetch"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/crossgate/crossgate/internal/fetch"
 )
 
 // MaxHARSize bounds the HAR file ReadHAR accepts.

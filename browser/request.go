@@ -3,13 +3,14 @@ package browser
 import (
 	"errors"
 	"fmt"
-	"github.com/crossgate/crossgate/internal/fetch"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/crossgate/crossgate/internal/fetch"
 )
 
 // Initiator names the API a page uses to make a request. It changes the

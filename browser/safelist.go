@@ -1,11 +1,12 @@
 package browser
 
 import (
-	"github.com/crossgate/crossgate/internal/fetch"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/crossgate/crossgate/internal/fetch"
 )
 
 // Limits of the CORS-safelisted request-header rules.
