@@ -2,13 +2,14 @@ package lint
 
 import (
 	"fmt"
-	"github.com/crossgate/crossgate/internal/fetch"
 	"maps"
 	"net"
 	"slices"
 	"strings"
 
 	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/internal/fetch"
+	"github.com/crossgate/crossgate/internal/origin"
 )
 
 // Rule is one check of the audit.
@@ -299,13 +300,15 @@ func publicHosts(r *config.Route) string {
 // page its users visit read it.
 func localHost(h string) bool {
 	h = strings.ToLower(strings.TrimSuffix(h, "."))
-	for _, suffix := range []string{"localhost", "test", "example", "invalid"} {
+	if loopbackHost(h) {
+		return true
+	}
+	for _, suffix := range []string{"test", "example", "invalid"} {
 		if h == suffix || strings.HasSuffix(h, "."+suffix) {
 			return true
 		}
 	}
-	ip := net.ParseIP(strings.Trim(h, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return false
 }
 
 func (l *linter) nullOrigin() {
@@ -325,9 +328,9 @@ func (l *linter) subdomainCredentials() {
 			continue
 		}
 		for i, o := range u.p.AllowOrigins {
-			if _, host := splitOrigin(o); strings.HasPrefix(host, "*.") {
+			if p, err := origin.ParsePattern(o); err == nil && p.Kind == origin.Subdomains {
 				l.report(ruleSubdomainCredentials, at(u.path, "allow_origins", i),
-					"%s allows credentials from every subdomain of %s: whoever takes over one of them (a dangling DNS record, a user-content host) reads your users' data; list the subdomains that need credentials", u.what, host[2:])
+					"%s allows credentials from every subdomain of %s: whoever takes over one of them (a dangling DNS record, a user-content host) reads your users' data; list the subdomains that need credentials", u.what, p.Host)
 			}
 		}
 	}
@@ -336,8 +339,7 @@ func (l *linter) subdomainCredentials() {
 func (l *linter) httpOrigin() {
 	for _, u := range l.gatewayOwned() {
 		for i, o := range u.p.AllowOrigins {
-			scheme, host := splitOrigin(o)
-			if scheme != "http" || loopbackHost(host) {
+			if p, err := origin.ParsePattern(o); err != nil || p.Scheme != "http" || loopbackHost(p.Host) {
 				continue
 			}
 			sev, with := Info, ""
@@ -348,19 +350,6 @@ func (l *linter) httpOrigin() {
 				"%s allows %s: anyone on its network path can inject script into it and read%s responses; use https", u.what, o, with)
 		}
 	}
-}
-
-// splitOrigin returns the scheme and host of an origin or origin pattern,
-// without the port; both are empty for "*" and "null".
-func splitOrigin(o string) (scheme, host string) {
-	scheme, rest, ok := strings.Cut(o, "://")
-	if !ok {
-		return "", ""
-	}
-	if i := strings.LastIndexByte(rest, ':'); i >= 0 && !strings.Contains(rest[i:], "]") {
-		rest = rest[:i]
-	}
-	return scheme, strings.ToLower(rest)
 }
 
 // loopbackHost reports whether browsers treat an http origin on host as
