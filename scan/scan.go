@@ -51,10 +51,11 @@ func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("scan: %q is not an http or https URL", target)
 	}
-	client := http.DefaultClient
+	// A copy, so that not following redirects changes neither the caller's
+	// client nor http.DefaultClient.
+	client := &http.Client{}
 	if o.Client != nil {
-		c := *o.Client
-		client = &c
+		*client = *o.Client
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	n := o.Concurrency

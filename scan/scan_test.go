@@ -193,6 +193,9 @@ func TestScanErrors(t *testing.T) {
 	if _, err := scan.Scan(context.Background(), stopped.URL, scan.Options{}); err == nil {
 		t.Error("Scan of a stopped server: want an error")
 	}
+	if http.DefaultClient.CheckRedirect != nil {
+		t.Error("Scan without a client changed http.DefaultClient")
+	}
 }
 
 func TestProbes(t *testing.T) {
