@@ -39,31 +39,19 @@ type Demo struct {
 	serve   chan error
 }
 
-// Start starts the sample API, the gateway and both pages.
+// Start starts the sample API, the gateway and both pages. ctx bounds the
+// start-up only; Wait and Close stop the demo.
 func Start(ctx context.Context, o Options) (*Demo, error) {
-	d := &Demo{serve: make(chan error, 8)}
-	apiLn, err := listen("127.0.0.1", 0)
+	lns, err := listen(ctx,
+		"127.0.0.1:0", // the sample API
+		hostPort("127.0.0.1", o.GatewayPort),
+		hostPort("localhost", o.AllowedPort),
+		hostPort("127.0.0.1", o.OtherPort))
 	if err != nil {
 		return nil, err
 	}
-	gwLn, err := listen("127.0.0.1", o.GatewayPort)
-	if err != nil {
-		apiLn.Close()
-		return nil, err
-	}
-	allowedLn, err := listen("localhost", o.AllowedPort)
-	if err != nil {
-		apiLn.Close()
-		gwLn.Close()
-		return nil, err
-	}
-	otherLn, err := listen("127.0.0.1", o.OtherPort)
-	if err != nil {
-		apiLn.Close()
-		gwLn.Close()
-		allowedLn.Close()
-		return nil, err
-	}
+	apiLn, gwLn, allowedLn, otherLn := lns[0], lns[1], lns[2], lns[3]
+	d := &Demo{serve: make(chan error, len(lns))}
 	d.GatewayURL = "http://127.0.0.1:" + port(gwLn)
 	allowedOrigin := "http://localhost:" + port(allowedLn)
 	d.AllowedPage = allowedOrigin + "/"
@@ -71,10 +59,12 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 
 	cfg, err := config.Parse("demo.yaml", []byte(fmt.Sprintf(demoConfig, gwLn.Addr(), allowedOrigin, apiLn.Addr())))
 	if err != nil {
+		closeAll(lns)
 		return nil, fmt.Errorf("demo config: %w", err)
 	}
 	gw, err := gateway.New(cfg, gateway.Options{Logger: o.Logger})
 	if err != nil {
+		closeAll(lns)
 		return nil, err
 	}
 	d.run(apiLn, sampleAPI())
@@ -145,8 +135,30 @@ func (d *Demo) Close() {
 	}
 }
 
-func listen(host string, p int) (net.Listener, error) {
-	return net.Listen("tcp", net.JoinHostPort(host, fmt.Sprint(p)))
+// listen opens a TCP listener on each address, or none: on an error it
+// closes those it opened.
+func listen(ctx context.Context, addrs ...string) ([]net.Listener, error) {
+	var lc net.ListenConfig
+	lns := make([]net.Listener, 0, len(addrs))
+	for _, a := range addrs {
+		ln, err := lc.Listen(ctx, "tcp", a)
+		if err != nil {
+			closeAll(lns)
+			return nil, err
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+func closeAll(lns []net.Listener) {
+	for _, ln := range lns {
+		ln.Close()
+	}
+}
+
+func hostPort(host string, p int) string {
+	return net.JoinHostPort(host, fmt.Sprint(p))
 }
 
 func port(ln net.Listener) string {

@@ -2,6 +2,10 @@ package demo_test
 
 import (
 	"context"
+	"errors"
+	"net"
+	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,4 +71,31 @@ func TestDemoInChromium(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStartPortInUse: a port another program holds makes Start fail with
+// EADDRINUSE, which crossgate demo explains, and the ports Start had already
+// opened are free again.
+func TestStartPortInUse(t *testing.T) {
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gatewayPort := free.Addr().(*net.TCPAddr).Port
+	free.Close()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+
+	_, err = demo.Start(context.Background(), demo.Options{GatewayPort: gatewayPort, OtherPort: taken.Addr().(*net.TCPAddr).Port})
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("Start: %v, want EADDRINUSE", err)
+	}
+	again, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(gatewayPort)))
+	if err != nil {
+		t.Fatalf("the gateway's port is still held after Start failed: %v", err)
+	}
+	again.Close()
 }
