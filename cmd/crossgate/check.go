@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -78,10 +77,13 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "crossgate check: could not check: %v\n", err)
 		return 2
 	}
+	if res.Error != nil && res.Preflight != nil {
+		if why := res.Preflight.Header.Get(gateway.ReasonHeader); why != "" {
+			res.Error.Cause = gatewayCause(why, res.Origin)
+		}
+	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
+		writeJSON(stdout, res)
 	} else {
 		printCheck(stdout, res)
 	}
@@ -124,13 +126,7 @@ func printCheck(w io.Writer, res *browser.Result) {
 	if e.FirefoxMessage != "" {
 		fmt.Fprintf(w, "Firefox: %s\n", e.FirefoxMessage)
 	}
-	cause := e.Cause
-	if res.Preflight != nil {
-		if why := res.Preflight.Header.Get(gateway.ReasonHeader); why != "" {
-			cause = gatewayCause(why, res.Origin)
-		}
-	}
-	fmt.Fprintf(w, "\nCause: %s\nFix:   %s\n", cause, e.Fix)
+	fmt.Fprintf(w, "\nCause: %s\nFix:   %s\n", e.Cause, e.Fix)
 	if e.Config != "" {
 		fmt.Fprintf(w, "\nIn a Crossgate policy:\n")
 		for l := range strings.SplitSeq(e.Config, "\n") {
@@ -172,9 +168,7 @@ func checkHAR(path string, asJSON bool, stdout, stderr io.Writer) int {
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(map[string]any{"file": path, "checks": checks})
+		writeJSON(stdout, map[string]any{"file": path, "checks": checks})
 	} else {
 		fmt.Fprintf(stdout, "%s: %d cross-origin requests, %d blocked\n", path, len(checks), blocked)
 		for _, c := range checks {

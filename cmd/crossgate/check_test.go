@@ -29,14 +29,28 @@ func TestCheckNamesTheGatewaysReason(t *testing.T) {
 	}
 	gw := httptest.NewServer(g)
 	defer gw.Close()
+	args := []string{"check", gw.URL + "/x", "--origin", "https://app.example.test", "-X", "PUT", "-H", "X-Debug: 1"}
+	const cause = "Crossgate refused the preflight: the request header x-debug is not in the route policy's allow_headers."
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"check", gw.URL + "/x", "--origin", "https://app.example.test", "-X", "PUT", "-H", "X-Debug: 1"}, &stdout, &stderr)
-	if code != 1 {
+	if code := run(args, &stdout, &stderr); code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, stdout.String(), stderr.String())
 	}
-	want := "Cause: Crossgate refused the preflight: the request header x-debug is not in the route policy's allow_headers."
-	if !strings.Contains(stdout.String(), want) {
+	if want := "Cause: " + cause; !strings.Contains(stdout.String(), want) {
 		t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+	}
+
+	stdout.Reset()
+	if code := run(append(args, "--json"), &stdout, &stderr); code != 1 {
+		t.Fatalf("--json: exit %d, want 1\n%s%s", code, stdout.String(), stderr.String())
+	}
+	var res struct {
+		Error struct{ Cause string }
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("--json: %v\n%s", err, stdout.String())
+	}
+	if res.Error.Cause != cause {
+		t.Errorf("--json: cause %q, want %q", res.Error.Cause, cause)
 	}
 }
 
