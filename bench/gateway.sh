@@ -3,9 +3,11 @@
 # httputil.ReverseProxy wrapped in rs/cors, each in front of the same Go
 # upstream with the same CORS policy (origin https://app.example.com,
 # methods GET/POST/PUT/DELETE, headers Content-Type/Authorization,
-# credentials, max age 7200, Vary: Origin). Everything listens on 127.0.0.1.
+# credentials, max age 7200, Vary: Origin), and the Go floor on preflights
+# (see below). Everything listens on 127.0.0.1.
 #
-#   ./gateway.sh               compare the four gateways (about 4 minutes)
+#   ./gateway.sh               compare the four gateways and the floor
+#                              (about 6 minutes)
 #   ./gateway.sh profile [DIR] CPU profiles of Crossgate answering preflights
 #                              and proxying GETs, written to DIR
 #

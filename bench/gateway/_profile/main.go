@@ -1,7 +1,7 @@
 // Command profile runs Crossgate's gateway as `crossgate serve` does, in
 // process, and writes a CPU profile of everything it served when it is
-// stopped (SIGINT or SIGTERM). gateway.sh runs it under wrk when PROFILE is
-// set, to show where a proxied request's time goes.
+// stopped (SIGINT or SIGTERM). `gateway.sh profile` runs it under wrk, to
+// show where a proxied request's time goes.
 package main
 
 import (
@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
@@ -27,15 +28,26 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		log.Fatal(err)
+	// What crossgate serve sets up (cmd/crossgate/serve.go), so that the
+	// profile shows what it costs: the collector's pace, and the access
+	// log and the server's log as JSON lines, batched, on stdout.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	logs := gateway.NewLogWriter(os.Stdout)
+	srv := &gateway.Server{
+		Store:     &config.FileStore{Path: *file},
+		Logger:    slog.New(slog.NewJSONHandler(logs, nil)),
+		AccessLog: logs,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// The same access log as crossgate serve: JSON lines on stdout.
-	srv := &gateway.Server{Store: &config.FileStore{Path: *file}, Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil))}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Fatal(err)
+	}
 	runErr := srv.Run(ctx)
 	pprof.StopCPUProfile()
+	logs.Close()
 	if err := f.Close(); err != nil {
 		log.Fatal(err)
 	}
