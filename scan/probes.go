@@ -108,13 +108,3 @@ func registeredDomain(host string) string {
 	}
 	return d
 }
-
-// ProbesFor returns the probes for a target URL, or none if it does not
-// parse.
-func ProbesFor(target string) []Probe {
-	u, err := url.Parse(target)
-	if err != nil {
-		return nil
-	}
-	return Probes(u)
-}

@@ -31,6 +31,18 @@ type Finding struct {
 type Report struct {
 	URL      string    `json:"url"`
 	Findings []Finding `json:"findings"`
+	// Probes is how many origins were sent, the site's own not counted.
+	Probes int `json:"probes"`
+	// Unanswered lists the probes that got no response. What the endpoint
+	// makes of them is unknown, so a report that has some is not clean even
+	// without findings.
+	Unanswered []Unanswered `json:"unanswered,omitempty"`
+}
+
+// Unanswered is a probe that got no response, and why.
+type Unanswered struct {
+	Origin string `json:"origin"`
+	Error  string `json:"error"`
 }
 
 // Options configure Scan.
@@ -44,8 +56,10 @@ type Options struct {
 
 // Scan sends every probe to target as a GET with that Origin and reports the
 // probes the endpoint trusts, plus wildcard-with-credentials, invalid
-// Access-Control-Allow-Origin values and missing Vary: Origin. An error means
-// the endpoint could not be scanned at all.
+// Access-Control-Allow-Origin values and missing Vary: Origin (when the
+// Access-Control-Allow-Origin value depends on the origin). An error means
+// the endpoint could not be scanned at all; a probe that gets no response
+// is listed in Report.Unanswered.
 func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -82,9 +96,7 @@ func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			a, err := probe(ctx, client, target, p.Origin)
-			if err != nil {
-				a.err = err
-			}
+			a.err = err
 			answers[i] = a
 		}()
 	}
@@ -93,7 +105,16 @@ func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
 
-	r := &Report{URL: target, Findings: []Finding{}}
+	r := &Report{URL: target, Findings: []Finding{}, Probes: len(probes)}
+	// Vary: Origin is due when the answer depends on the origin: when the
+	// probes did not all get the same Access-Control-Allow-Origin.
+	varies := false
+	for _, a := range answers {
+		if a.err == nil && !slices.Equal(a.acao, base.acao) {
+			varies = true
+			break
+		}
+	}
 	seen := map[string]bool{}
 	addOnce := func(f Finding) {
 		key := f.Class + "\x00" + f.Origin
@@ -106,13 +127,14 @@ func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 			r.Findings = append(r.Findings, f)
 		}
 	}
-	judgeCommon(base, self, addOnce)
+	judgeCommon(base, self, varies, addOnce)
 	for i, p := range probes {
 		a := answers[i]
 		if a.err != nil {
+			r.Unanswered = append(r.Unanswered, Unanswered{Origin: p.Origin, Error: a.err.Error()})
 			continue
 		}
-		judgeCommon(a, p.Origin, addOnce)
+		judgeCommon(a, p.Origin, varies, addOnce)
 		if len(a.acao) == 1 && a.acao[0] == p.Origin {
 			addOnce(Finding{Class: p.Class, Severity: severity(p.Class, a.credentials), Origin: p.Origin, Evidence: a.evidence()})
 		}
@@ -171,7 +193,9 @@ func probe(ctx context.Context, c *http.Client, target, origin string) (answer, 
 }
 
 // judgeCommon adds the findings any response can show, whatever its probe.
-func judgeCommon(a answer, origin string, add func(Finding)) {
+// varies says that the endpoint's Access-Control-Allow-Origin depends on the
+// origin, so that its responses need Vary: Origin.
+func judgeCommon(a answer, origin string, varies bool, add func(Finding)) {
 	switch {
 	case len(a.acao) == 0:
 		return
@@ -186,7 +210,7 @@ func judgeCommon(a answer, origin string, add func(Finding)) {
 		}
 		return
 	}
-	if a.acao[0] == origin && !varyNamesOrigin(a.vary) {
+	if varies && a.acao[0] == origin && !varyNamesOrigin(a.vary) {
 		add(Finding{Class: ClassMissingVary, Severity: Medium, Origin: origin,
 			Evidence: a.evidence() + " (a shared cache can serve this answer to another origin)"})
 	}

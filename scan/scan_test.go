@@ -182,6 +182,49 @@ routes:
 	}
 }
 
+func TestScanStaticOriginNeedsNoVary(t *testing.T) {
+	// The same Access-Control-Allow-Origin whatever the request's origin: a
+	// cached copy is right for every origin, so no Vary is due, although the
+	// value is the site's own origin.
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", site)
+	}))
+	defer srv.Close()
+	r, err := scan.Scan(context.Background(), site+"/users", scan.Options{Client: clientFor(srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) != 0 || len(r.Unanswered) != 0 {
+		t.Errorf("static origin: findings %+v, unanswered %+v; want none", r.Findings, r.Unanswered)
+	}
+}
+
+func TestScanReportsUnansweredProbes(t *testing.T) {
+	// A server that drops the connection of one probe, and answers the rest
+	// as a strict server does.
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") == "null" {
+			panic(http.ErrAbortHandler)
+		}
+		w.Header().Set("Vary", "Origin")
+	}))
+	defer srv.Close()
+	r, err := scan.Scan(context.Background(), site+"/users", scan.Options{Client: clientFor(srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) != 0 {
+		t.Errorf("findings %+v, want none", r.Findings)
+	}
+	if len(r.Unanswered) != 1 || r.Unanswered[0].Origin != "null" || r.Unanswered[0].Error == "" {
+		t.Errorf("unanswered %+v, want the null probe with its error", r.Unanswered)
+	}
+	u, _ := url.Parse(site)
+	if want := len(scan.Probes(u)); r.Probes != want {
+		t.Errorf("report counts %d probes, want %d", r.Probes, want)
+	}
+}
+
 func TestScanErrors(t *testing.T) {
 	stopped := httptest.NewServer(http.NotFoundHandler())
 	stopped.Close()

@@ -37,20 +37,31 @@ func cmdScan(args []string, stdout, stderr io.Writer) int {
 	} else {
 		printScan(stdout, r)
 	}
-	if len(r.Findings) > 0 {
+	switch {
+	case len(r.Findings) > 0:
 		return 1
+	case len(r.Unanswered) > 0:
+		fmt.Fprintf(stderr, "crossgate scan: could not scan: %d of %d probes got no answer\n", len(r.Unanswered), r.Probes)
+		return 2
 	}
 	return 0
 }
 
 func printScan(w io.Writer, r *scan.Report) {
-	if len(r.Findings) == 0 {
-		fmt.Fprintf(w, "%s: no misconfiguration found (%d probes)\n", r.URL, len(scan.ProbesFor(r.URL)))
-		return
+	switch {
+	case len(r.Findings) > 0:
+		fmt.Fprintf(w, "%s: %d findings\n\n", r.URL, len(r.Findings))
+		for _, f := range r.Findings {
+			fmt.Fprintf(w, "%-7s %-20s Origin: %s\n        %s\n", f.Severity, f.Class, f.Origin, f.Evidence)
+		}
+	case len(r.Unanswered) == 0:
+		fmt.Fprintf(w, "%s: no misconfiguration found (%d probes)\n", r.URL, r.Probes)
 	}
-	fmt.Fprintf(w, "%s: %d findings\n\n", r.URL, len(r.Findings))
-	for _, f := range r.Findings {
-		fmt.Fprintf(w, "%-7s %-20s Origin: %s\n        %s\n", f.Severity, f.Class, f.Origin, f.Evidence)
+	if len(r.Unanswered) > 0 {
+		fmt.Fprintf(w, "\n%d of %d probes got no answer; what the endpoint makes of them is unknown:\n", len(r.Unanswered), r.Probes)
+		for _, u := range r.Unanswered {
+			fmt.Fprintf(w, "        Origin: %s: %s\n", u.Origin, u.Error)
+		}
 	}
 }
 
