@@ -99,11 +99,8 @@ func Redirect(req *Request, resp *http.Response) (*Request, error) {
 			n.tainted = true
 		}
 	}
-	if nextOrigin != req.Origin || req.Origin == "null" {
-		n.corsTainting = true
-	}
-	if req.CrossOrigin() {
-		n.corsTainting = true
-	}
+	// The next URL's own origin is judged by CrossOrigin; this remembers
+	// the chain so far.
+	n.corsTainting = req.CrossOrigin()
 	return &n, nil
 }
