@@ -44,11 +44,7 @@ func BenchmarkCheck(b *testing.B) {
 		return r
 	}
 	withToken := func(p *csrf.Protection, r *http.Request) *http.Request {
-		w := httptest.NewRecorder()
-		if err := p.Protect(w, newRequest("GET", "https://api.example.test/")); err != nil {
-			b.Fatal(err)
-		}
-		k := w.Result().Cookies()[0]
+		k := issue(b, p, "https://api.example.test/")
 		r.Header.Set("Cookie", "session=0123456789abcdef; "+k.Name+"="+k.Value)
 		r.Header.Set("X-CSRF-Token", k.Value)
 		return r
@@ -130,11 +126,7 @@ func BenchmarkSafeRequest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	issued := httptest.NewRecorder()
-	if err := p.Protect(issued, newRequest("GET", "https://api.example.test/")); err != nil {
-		b.Fatal(err)
-	}
-	k := issued.Result().Cookies()[0]
+	k := issue(b, p, "https://api.example.test/")
 	r := newRequest("GET", "https://api.example.test/page")
 	r.Header.Set("Cookie", "session=0123456789abcdef; "+k.Name+"="+k.Value)
 	w := &headerWriter{h: http.Header{}}

@@ -36,7 +36,7 @@ func newTokenProtection(t *testing.T, c *clock, cfg csrf.Config) *csrf.Protectio
 }
 
 // issue loads a page with GET and returns the token cookie it was given.
-func issue(t *testing.T, p *csrf.Protection, target string) *http.Cookie {
+func issue(t testing.TB, p *csrf.Protection, target string) *http.Cookie {
 	t.Helper()
 	w := httptest.NewRecorder()
 	if err := p.Protect(w, newRequest("GET", target)); err != nil {
