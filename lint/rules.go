@@ -128,6 +128,9 @@ var rules = []Rule{
 	{ID: "route-without-cors", Severity: Warning,
 		Summary: "A route has no CORS policy and there is no default.",
 		Help:    `Browsers on other origins get no CORS headers from it and are refused. If only same-origin pages use it, write cors: "off" to say so; otherwise give it a policy or set defaults.cors.`},
+	{ID: "unreachable-route", Severity: Warning,
+		Summary: "A route never receives a request: an earlier one matches all it would.",
+		Help:    "Routes with the same hosts and path go by their order in the file, and the first whose methods allow the request wins. Remove the later route, or give it a host, path or methods of its own."},
 	{ID: "cors-off", Severity: Info,
 		Summary: "CORS is turned off on a route.",
 		Help:    "The gateway adds no CORS headers and answers no preflights there: pages on other origins cannot read it, and whatever CORS headers the upstream sends pass through. Right for same-origin and server-to-server APIs."},
@@ -159,6 +162,7 @@ var checks = []func(*linter){
 	(*linter).upstreamOwned,
 	(*linter).unusedPolicy,
 	(*linter).routeWithoutCORS,
+	(*linter).unreachableRoute,
 	(*linter).corsOff,
 	(*linter).routeOptionsMethod,
 	(*linter).csrfMissing,
@@ -495,6 +499,46 @@ func (l *linter) routeWithoutCORS() {
 				`route %q has no CORS policy and there is no default: pages on other origins are refused; write cors: "off" if that is meant, or give it a policy`, r.ID)
 		}
 	}
+}
+
+// unreachableRoute finds routes that an earlier route shadows. The gateway
+// tries routes with hosts before routes without, exact paths before
+// prefixes and longer prefixes first; among routes equal in that, the first
+// in the file whose methods allow the request wins. So a route is shadowed
+// by an earlier one with the same path, the same kind of hosts, and hosts
+// and methods that cover its own.
+func (l *linter) unreachableRoute() {
+	routes := l.c.Routes
+	for j, b := range routes {
+		for i, a := range routes[:j] {
+			if a.Path != b.Path || a.PathPrefix != b.PathPrefix ||
+				(len(a.Hosts) == 0) != (len(b.Hosts) == 0) ||
+				!covers(a.Hosts, b.Hosts, strings.EqualFold) || !covers(a.Methods, b.Methods, func(x, y string) bool { return x == y }) {
+				continue
+			}
+			line, _, _ := l.c.Position(fmt.Sprintf("routes[%d]", i))
+			l.report("unreachable-route", fmt.Sprintf("routes[%d]", j),
+				"route %q never receives a request: route %q (line %d) comes first and matches every request it would; remove it, or give it a host, path or methods of its own", b.ID, a.ID, line)
+			break
+		}
+	}
+}
+
+// covers reports whether the list all, where empty means anything, holds
+// every item of some, where empty means anything too.
+func covers(all, some []string, equal func(x, y string) bool) bool {
+	if len(all) == 0 {
+		return true
+	}
+	if len(some) == 0 {
+		return false
+	}
+	for _, s := range some {
+		if !slices.ContainsFunc(all, func(a string) bool { return equal(a, s) }) {
+			return false
+		}
+	}
+	return true
 }
 
 func (l *linter) corsOff() {

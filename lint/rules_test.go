@@ -1,6 +1,7 @@
 package lint_test
 
 import (
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -134,6 +135,12 @@ func TestRules(t *testing.T) {
 			"unused-policy", "", "", ""},
 		{"route without a policy", doc("routes:\n  - id: api\n    path_prefix: /\n    upstream: api\n"),
 			"route-without-cors", lint.Warning, "id: api", `route "api"`},
+		{"route shadowed by an earlier one", doc("routes:\n  - {id: all, path_prefix: /api/, upstream: api, cors: \"off\"}\n  - {id: writes, path_prefix: /api/, methods: [PUT], upstream: api, cors: \"off\"}\n"),
+			"unreachable-route", lint.Warning, "{id: writes", `route "all" (line 5)`},
+		{"routes apart by host, path or method", doc("routes:\n  - {id: reads, path_prefix: /api/, methods: [GET], upstream: api, cors: \"off\"}\n  - {id: writes, path_prefix: /api/, methods: [PUT, GET], upstream: api, cors: \"off\"}\n  - {id: other, hosts: [a.example.com], path_prefix: /api/, upstream: api, cors: \"off\"}\n  - {id: exact, path: /api/, upstream: api, cors: \"off\"}\n  - {id: all, path_prefix: /api/, upstream: api, cors: \"off\"}\n"),
+			"unreachable-route", "", "", ""},
+		{"hosts covered by an earlier route", doc("routes:\n  - {id: a, hosts: [A.example.com, b.example.com], path: /x, upstream: api, cors: \"off\"}\n  - {id: b, hosts: [a.example.com], path: /x, upstream: api, cors: \"off\"}\n"),
+			"unreachable-route", lint.Warning, "{id: b", `route "a"`},
 		{"route with cors off", doc("routes:\n  - id: api\n    path_prefix: /\n    upstream: api\n    cors: \"off\"\n"),
 			"cors-off", lint.Info, `"off"`, "cannot read"},
 		{"defaults with cors off", doc("routes:\n  - id: api\n    path_prefix: /\n    upstream: api\ndefaults:\n  cors: \"off\"\n"),
@@ -213,5 +220,19 @@ func TestRegistry(t *testing.T) {
 	}
 	if len(seen) < 15 {
 		t.Errorf("%d rules, want at least 15", len(seen))
+	}
+}
+
+// TestREADMEListsEveryRule keeps the README's table of rules in step with
+// the registry: a row per rule, starting with its id and default severity.
+func TestREADMEListsEveryRule(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range lint.Rules() {
+		if row := "| `" + r.ID + "` | " + string(r.Severity); !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no row %q...", row)
+		}
 	}
 }
