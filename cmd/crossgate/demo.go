@@ -17,7 +17,11 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	port := fs.Int("port", 8080, "gateway port; the allowed page uses port+1 and the other page port+2 (0: any free ports)")
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: crossgate demo [--port N]")
+		fs.PrintDefaults()
+	}
+	if !parseFlags(fs, args, "") {
 		return 2
 	}
 	o := demo.Options{}

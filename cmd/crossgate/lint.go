@@ -17,11 +17,7 @@ func cmdLint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Usage: crossgate lint [-c FILE] [--format text|json|sarif]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "crossgate lint: unexpected argument %q; name the file with -c\n", fs.Arg(0))
+	if !parseFlags(fs, args, "; name the file with -c") {
 		return 2
 	}
 	write := map[string]func(io.Writer, []lint.Finding) error{

@@ -10,6 +10,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -64,4 +65,18 @@ func writeJSON(w io.Writer, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// parseFlags parses the arguments of a command that takes flags only. A
+// stray argument is refused rather than ignored: "crossgate serve my.yaml"
+// must not serve another file. hint follows the complaint.
+func parseFlags(fs *flag.FlagSet, args []string, hint string) bool {
+	if err := fs.Parse(args); err != nil {
+		return false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "crossgate %s: unexpected argument %q%s\n", fs.Name(), fs.Arg(0), hint)
+		return false
+	}
+	return true
 }

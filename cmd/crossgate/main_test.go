@@ -39,6 +39,8 @@ func TestCommands(t *testing.T) {
 		{"serve refuses an invalid config with every error", []string{"serve", "-c", bad}, 1, "",
 			`(?s)bad\.yaml:4:\d+: .*\*.*\n.*bad\.yaml:6:5: .*alow_headers.*allow_headers`, nil},
 		{"serve without the file", []string{"serve", "-c", filepath.Join(dir, "missing.yaml")}, 1, "", "missing.yaml", nil},
+		{"serve refuses a file named without -c", []string{"serve", bad}, 2, "", `unexpected argument .*bad\.yaml.*; name the file with -c`, nil},
+		{"demo refuses a stray argument", []string{"demo", "now"}, 2, "", `crossgate demo: unexpected argument "now"`, nil},
 		{"scan finds a reflecting server", []string{"scan", "http://api.example.test:" + port + "/", "--resolve", "api.example.test:" + port + ":127.0.0.1"}, 1,
 			`(?s)findings.*high +origin-reflection +Origin: https://evil\.com`, "", nil},
 		{"scan --json", []string{"scan", "--json", reflecting.URL}, 1, `"class": "origin-reflection"`, "", []string{"url", "findings"}},

@@ -21,7 +21,11 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("c", defaultConfigFile, "config file; without one, the embedded default config")
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: crossgate serve [-c FILE]")
+		fs.PrintDefaults()
+	}
+	if !parseFlags(fs, args, "; name the file with -c") {
 		return 2
 	}
 	var store config.Store = &config.FileStore{Path: *file}
