@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -344,26 +345,19 @@ func (d *decoder) entries(n *yaml.Node, path, what string, each func(name, path 
 
 // suggest returns a "did you mean" hint for a misspelt key.
 func suggest(key string, known map[string]func(string, *yaml.Node)) string {
-	names := make([]string, 0, len(known))
-	for k := range known {
-		names = append(names, k)
-	}
+	names := slices.Sorted(maps.Keys(known))
 	if best := closest(key, names); best != "" {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
-	return "; valid keys: " + strings.Join(sorted(names), ", ")
-}
-
-func sorted(s []string) []string {
-	slices.Sort(s)
-	return s
+	return "; valid keys: " + strings.Join(names, ", ")
 }
 
 // closest returns the candidate nearest to s by edit distance, if it is
 // near enough to be a plausible typo.
 func closest(s string, candidates []string) string {
 	best, bestDist := "", 0
-	for _, c := range sorted(slices.Clone(candidates)) {
+	// In order, so that of two candidates as near, the choice is stable.
+	for _, c := range slices.Sorted(slices.Values(candidates)) {
 		dist := editDistance(strings.ToLower(s), strings.ToLower(c))
 		if dist <= max(1, min(3, len(c)/3)) && dist < min(len(s), len(c)) && (best == "" || dist < bestDist) {
 			best, bestDist = c, dist

@@ -15,6 +15,30 @@ var sample = doc("policies:\n  p:\n    allow_origin_regex: ['https://app.example
 	"    allow_origins: [\"https://*.example.com\"]\n    allow_methods: [PUT, POST]\n    max_age: 7200\n" +
 	"routes:\n  - {id: api, path_prefix: /, upstream: api, cors: p, csrf: {mode: fetch-metadata}}\n")
 
+func TestFindingString(t *testing.T) {
+	f := lint.Finding{Rule: "null-origin", Severity: lint.Warning, Message: "remove it"}
+	tests := []struct {
+		name       string
+		file, path string
+		line, col  int
+		want       string
+	}{
+		{"in a file", "gw.yaml", "policies.p", 3, 5, "gw.yaml:3:5: warning null-origin: remove it"},
+		{"at a position without a file", "", "policies.p", 3, 5, "3:5: warning null-origin: remove it"},
+		{"in a config built in code", "gw.yaml", "policies.p", 0, 0, "gw.yaml: policies.p: warning null-origin: remove it"},
+		{"at a path alone", "", "policies.p", 0, 0, "policies.p: warning null-origin: remove it"},
+		{"nowhere", "", "", 0, 0, "warning null-origin: remove it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.File, f.Path, f.Line, f.Col = tt.file, tt.path, tt.line, tt.col
+			if got := f.String(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestWriteText(t *testing.T) {
 	fs := lint.Parse("dir/gw.yaml", []byte(sample))
 	var b bytes.Buffer

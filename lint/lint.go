@@ -60,23 +60,11 @@ type Finding struct {
 	Message string `json:"message"`
 }
 
-// String formats f as FILE:LINE:COL: severity rule: message.
+// String formats f as FILE:LINE:COL: severity rule: message, placed as
+// config.Error places a config's errors.
 func (f Finding) String() string {
-	where := f.File
-	switch {
-	case f.Line > 0 && f.File != "":
-		where = fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Col)
-	case f.Line > 0:
-		where = fmt.Sprintf("%d:%d", f.Line, f.Col)
-	case f.Path != "" && where != "":
-		where += ": " + f.Path
-	case f.Path != "":
-		where = f.Path
-	}
-	if where != "" {
-		where += ": "
-	}
-	return fmt.Sprintf("%s%s %s: %s", where, f.Severity, f.Rule, f.Message)
+	e := config.Error{File: f.File, Line: f.Line, Col: f.Col, Path: f.Path, Msg: fmt.Sprintf("%s %s: %s", f.Severity, f.Rule, f.Message)}
+	return e.Error()
 }
 
 // Load lints the config file at path. The error is only for a file that
