@@ -47,6 +47,11 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	defer func() {
+		// No signal arrives after Stop returns, so the relay below ends.
+		signal.Stop(hup)
+		close(hup)
+	}()
 	reload := make(chan struct{}, 1)
 	go func() {
 		for range hup {
