@@ -251,8 +251,10 @@ func (l *linter) reportAs(sev Severity, rule, path, format string, args ...any) 
 	l.findings = append(l.findings, f)
 }
 
-// gatewayOwned returns the policies whose headers the gateway writes: all
-// but those of mode upstream, which the gateway does not apply.
+// gatewayOwned returns the policies that are, or are meant to become, the
+// gateway's: all but those of mode upstream. A shadow policy writes no
+// headers yet, but it is there to take over from the upstream's, so it is
+// audited as if it did.
 func (l *linter) gatewayOwned() []use {
 	var out []use
 	for _, u := range l.uses {
