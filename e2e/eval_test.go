@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 func TestEval(t *testing.T) {
 	b := e2e.LaunchTest(t, e2e.Options{})
 	t.Run("form submission, then the page again", func(t *testing.T) { evalNavigation(t, b) })
+	t.Run("form into a cross-site frame", func(t *testing.T) { evalCrossSiteFrame(t, b) })
 	t.Run("screenshot is a PNG", func(t *testing.T) {
 		page, _, _ := origins(t)
 		png, err := b.Screenshot(context.Background(), page.URL+"/")
@@ -126,4 +128,46 @@ func evalNavigation(t *testing.T, b *e2e.Browser) {
 	if href != page.URL+"/" {
 		t.Errorf("next call ran on %q, want the page %q", href, page.URL+"/")
 	}
+}
+
+// evalCrossSiteFrame checks that the answer to a form posted into a frame of
+// another site is recorded whole, although the frame then moves to a
+// renderer process of its own whose DevTools target reports the end of the
+// request: the trace has its status, and the call does not wait out the
+// settle timeout for an end that never reaches the tab.
+func evalCrossSiteFrame(t *testing.T, b *e2e.Browser) {
+	page := e2e.NewServer("evil.test", http.HandlerFunc(e2e.ServePage))
+	t.Cleanup(page.Close)
+	api := e2e.NewServer("api.example.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "refused", http.StatusForbidden)
+	}))
+	t.Cleanup(api.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	action := api.URL + "/transfer"
+	submit := fmt.Sprintf(`(async () => {
+		const frame = document.createElement("iframe");
+		frame.name = "sink";
+		document.body.appendChild(frame);
+		const f = document.createElement("form");
+		f.method = "POST";
+		f.action = %q;
+		f.target = "sink";
+		document.body.appendChild(f);
+		await new Promise(resolve => { frame.onload = resolve; f.submit(); });
+	})()`, action)
+	trace, err := b.Eval(ctx, page.URL+"/", submit, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range trace.Requests {
+		if r.Method == "POST" && r.URL == action {
+			if r.Status != http.StatusForbidden || !r.Done {
+				t.Errorf("the form's request: status %d, done %v; want 403, done", r.Status, r.Done)
+			}
+			return
+		}
+	}
+	t.Errorf("the trace has no POST %s: %+v", action, trace.Requests)
 }

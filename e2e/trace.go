@@ -9,8 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 )
 
@@ -50,7 +52,10 @@ type Request struct {
 	// any CORS filtering, so a test can see what the server sent even when the
 	// browser blocked it.
 	Header http.Header
-	// Done reports whether the request finished or failed.
+	// Done reports whether the request finished or failed, or its frame
+	// moved to another renderer process (a cross-site frame under site
+	// isolation), which reports the rest of the request to its own DevTools
+	// target: Status and Header are then final, the end is not recorded.
 	Done bool
 	// ErrorText is the network error, for example "net::ERR_FAILED".
 	ErrorText string
@@ -59,6 +64,9 @@ type Request struct {
 	// CorsErrorParameter the value it is about (a header or method name).
 	CorsError          string
 	CorsErrorParameter string
+
+	// frame is the DevTools id of the frame that made the request.
+	frame cdp.FrameID
 }
 
 // A ConsoleMessage is one entry of the browser console: a browser log entry
@@ -189,6 +197,7 @@ func (r *recorder) handle(ev any) {
 			FinalURL:  e.Request.URL,
 			Type:      string(e.Type),
 			Preflight: e.Type == network.ResourceTypePreflight || (e.Initiator != nil && e.Initiator.Type == network.InitiatorTypePreflight),
+			frame:     e.FrameID,
 		}
 		if q.Preflight && e.Initiator != nil {
 			q.PreflightFor = string(e.Initiator.RequestID)
@@ -211,6 +220,18 @@ func (r *recorder) handle(ev any) {
 			if e.CorsErrorStatus != nil {
 				q.CorsError = string(e.CorsErrorStatus.CorsError)
 				q.CorsErrorParameter = e.CorsErrorStatus.FailedParameter
+			}
+		}
+	case *page.EventFrameDetached:
+		// A frame that navigates to another site moves to a renderer process
+		// of its own, after the response to the navigation arrived: the
+		// frame's own target reports the rest, which this tab never sees.
+		if e.Reason != page.FrameDetachedReasonSwap {
+			return
+		}
+		for _, q := range r.requests {
+			if q.frame == e.FrameID {
+				q.Done = true
 			}
 		}
 	case *log.EventEntryAdded:
