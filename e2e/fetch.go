@@ -34,6 +34,12 @@ type FetchRequest struct {
 	Redirect string
 	// Cache is the request cache mode, for example "no-store".
 	Cache string
+	// Sandboxed runs the fetch in an <iframe sandbox="allow-scripts"> of
+	// the page. Its origin is opaque, so the request carries Origin: null.
+	// Chromium runs the frame in a process of its own, whose DevTools
+	// events the page's tab does not receive: the result's Trace lacks the
+	// request, and CorsError stays empty. The server is the witness.
+	Sandboxed bool
 }
 
 // A FetchResult is what the page saw of a fetch, and what DevTools saw.
@@ -71,7 +77,8 @@ type FetchResult struct {
 }
 
 // fetchScript runs the fetch and reports its outcome as a plain object. It
-// never rejects: a failure is data.
+// never rejects: a failure is data. Its arguments are the URL, the fetch's
+// init and the longest body to return.
 const fetchScript = `(async (url, init, maxBody) => {
   const out = {error: "", ok: false, status: 0, statusText: "", type: "", redirected: false, url: "", headers: [], body: "", truncated: false};
   try {
@@ -86,6 +93,21 @@ const fetchScript = `(async (url, init, maxBody) => {
   }
   return out;
 })`
+
+// sandboxScript runs a fetch script, called with args, in a new
+// <iframe sandbox="allow-scripts"> of the page, and resolves with the
+// outcome the frame posts back.
+const sandboxScript = `((script, args) => new Promise((resolve) => {
+  const f = document.createElement("iframe");
+  f.setAttribute("sandbox", "allow-scripts");
+  const timer = setTimeout(() => done({error: "e2e: the sandboxed frame did not answer"}), 10000);
+  function done(v) { clearTimeout(timer); window.removeEventListener("message", onMessage); f.remove(); resolve(v); }
+  function onMessage(e) { if (e.source === f.contentWindow) done(e.data); }
+  window.addEventListener("message", onMessage);
+  const body = script + "(..." + JSON.stringify(args) + ").then((out) => parent.postMessage(out, '*'))";
+  f.srcdoc = "<script>" + body.replaceAll("</", "<\\/") + "</scr" + "ipt>";
+  document.body.appendChild(f);
+}))`
 
 type fetchOutcome struct {
 	Error      string      `json:"error"`
@@ -171,6 +193,13 @@ func fetchExpression(req FetchRequest) (string, error) {
 	args, err := json.Marshal([]any{req.URL, init, maxBody})
 	if err != nil {
 		return "", fmt.Errorf("e2e: encode fetch: %w", err)
+	}
+	if req.Sandboxed {
+		script, err := json.Marshal(fetchScript)
+		if err != nil {
+			return "", fmt.Errorf("e2e: encode fetch: %w", err)
+		}
+		return sandboxScript + "(" + string(script) + ", " + string(args) + ")", nil
 	}
 	return fetchScript + "(..." + string(args) + ")", nil
 }

@@ -220,3 +220,36 @@ func TestLatePreflightStaysWithItsFetch(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchFromSandboxedFrame runs fetches from a sandboxed frame, whose
+// opaque origin sends Origin: null: refused by an API that allows the page's
+// origin, read from one that allows null.
+func TestFetchFromSandboxedFrame(t *testing.T) {
+	b := e2e.LaunchTest(t, e2e.Options{})
+	page, api, rec := origins(t)
+	allowsNull := e2e.NewServer("api2.example.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "null")
+		io.WriteString(w, "for null")
+	}))
+	t.Cleanup(allowsNull.Close)
+	ctx := context.Background()
+
+	refused, err := b.Fetch(ctx, page.URL+"/", e2e.FetchRequest{URL: api.URL + "/cors", Sandboxed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refused.Error != "TypeError: Failed to fetch" {
+		t.Errorf("fetch allowed by the page's origin: Error = %q, want a failed fetch", refused.Error)
+	}
+	if rs := rec.Requests(); len(rs) != 1 || rs[0].Header.Get("Origin") != "null" {
+		t.Errorf("the API saw %+v, want one request with Origin: null", rs)
+	}
+
+	allowed, err := b.Fetch(ctx, page.URL+"/", e2e.FetchRequest{URL: allowsNull.URL + "/", Sandboxed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allowed.Error != "" || allowed.Status != 200 || allowed.Body != "for null" || allowed.Type != "cors" {
+		t.Errorf("fetch allowed by null: %+v, want status 200, type cors, body %q", allowed, "for null")
+	}
+}

@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -32,7 +31,8 @@ type Scenario struct {
 	// example "app", "app-tls", "evil" or DataPage.
 	Page string
 	// Sandboxed runs the fetch in an <iframe sandbox="allow-scripts"> of
-	// Page: an opaque origin, whose requests carry Origin: null.
+	// Page: an opaque origin, whose requests carry Origin: null (see
+	// e2e.FetchRequest.Sandboxed).
 	Sandboxed bool
 	// Before are fetches made first, in order, whose outcome is not
 	// checked: they fill the browser's caches or cookie jar.
@@ -153,12 +153,9 @@ func (env *Env) Run(ctx context.Context, i int) (Outcome, error) {
 	// within the next call on the tab; the gateway sees every preflight
 	// before the request it guards, so it is the witness.
 	preflightsBefore := countMethod(ofPrefix(env.Gateway.Recorder.Requests(), prefix), http.MethodOptions)
+	req.Sandboxed = sc.Sandboxed
 	var out Outcome
-	if sc.Sandboxed {
-		out.FetchResult, err = sandboxedFetch(ctx, env.Browser, pageURL, req)
-	} else {
-		out.FetchResult, err = env.Browser.Fetch(ctx, pageURL, req)
-	}
+	out.FetchResult, err = env.Browser.Fetch(ctx, pageURL, req)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -255,81 +252,6 @@ func (o *Outcome) Check(w Want) []string {
 		}
 	}
 	return diffs
-}
-
-// sandboxScript fetches from an <iframe sandbox="allow-scripts">, whose
-// origin is opaque, and resolves with what the frame's script saw, posted
-// back to the page.
-const sandboxScript = `((url, init) => new Promise((resolve) => {
-  const f = document.createElement("iframe");
-  f.setAttribute("sandbox", "allow-scripts");
-  const timer = setTimeout(() => done({error: "conformance: sandboxed frame did not answer"}), 10000);
-  function done(v) { clearTimeout(timer); window.removeEventListener("message", onMessage); f.remove(); resolve(v); }
-  function onMessage(e) { if (e.source === f.contentWindow) done(e.data); }
-  window.addEventListener("message", onMessage);
-  const body = "(" + (async (url, init) => {
-    const out = {error: "", ok: false, status: 0, type: "", headers: [], body: ""};
-    try {
-      const r = await fetch(url, init);
-      out.ok = r.ok; out.status = r.status; out.type = r.type;
-      for (const [k, v] of r.headers) out.headers.push([k, v]);
-      out.body = (await r.text()).slice(0, 65536);
-    } catch (e) { out.error = String(e); }
-    parent.postMessage(out, "*");
-  }).toString() + ")(" + JSON.stringify(url) + ", " + JSON.stringify(init) + ")";
-  f.srcdoc = "<script>" + body.replaceAll("</", "<\\/") + "</scr" + "ipt>";
-  document.body.appendChild(f);
-}))`
-
-type sandboxOutcome struct {
-	Error   string      `json:"error"`
-	OK      bool        `json:"ok"`
-	Status  int         `json:"status"`
-	Type    string      `json:"type"`
-	Headers [][2]string `json:"headers"`
-	Body    string      `json:"body"`
-}
-
-// sandboxedFetch runs req from a sandboxed frame of pageURL.
-func sandboxedFetch(ctx context.Context, b *e2e.Browser, pageURL string, req e2e.FetchRequest) (e2e.FetchResult, error) {
-	init := map[string]any{}
-	for k, v := range map[string]string{"method": req.Method, "body": req.Body, "credentials": req.Credentials, "mode": req.Mode, "redirect": req.Redirect, "cache": req.Cache} {
-		if v != "" {
-			init[k] = v
-		}
-	}
-	if len(req.Header) > 0 {
-		var pairs [][2]string
-		for _, k := range slices.Sorted(maps.Keys(req.Header)) {
-			for _, v := range req.Header[k] {
-				pairs = append(pairs, [2]string{k, v})
-			}
-		}
-		init["headers"] = pairs
-	}
-	args, err := json.Marshal([]any{req.URL, init})
-	if err != nil {
-		return e2e.FetchResult{}, fmt.Errorf("conformance: encode fetch: %w", err)
-	}
-	var out sandboxOutcome
-	trace, err := b.Eval(ctx, pageURL, sandboxScript+"(..."+string(args)+")", &out)
-	if err != nil {
-		return e2e.FetchResult{}, err
-	}
-	res := e2e.FetchResult{
-		Error:  out.Error,
-		OK:     out.OK,
-		Status: out.Status,
-		Type:   out.Type,
-		Header: make(http.Header),
-		Body:   out.Body,
-		Trace:  trace,
-	}
-	for _, h := range out.Headers {
-		res.Header.Add(h[0], h[1])
-	}
-	res.Preflighted, res.CorsError, res.CorsErrorParameter = trace.CorsOutcome()
-	return res, nil
 }
 
 // Want returns the expected outcome of scenario i, its placeholders
