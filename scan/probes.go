@@ -7,6 +7,7 @@ package scan
 import (
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -57,7 +58,7 @@ func Probes(u *url.URL) []Probe {
 	var ps []Probe
 	add := func(class string, origins ...string) {
 		for _, origin := range origins {
-			if !containsOrigin(ps, origin) {
+			if !slices.ContainsFunc(ps, func(p Probe) bool { return p.Origin == origin }) {
 				ps = append(ps, Probe{class, origin})
 			}
 		}
@@ -84,15 +85,6 @@ func Probes(u *url.URL) []Probe {
 	}
 	add(ClassThirdParty, thirdParties...)
 	return ps
-}
-
-func containsOrigin(ps []Probe, origin string) bool {
-	for _, p := range ps {
-		if p.Origin == origin {
-			return true
-		}
-	}
-	return false
 }
 
 // registeredDomain returns the domain its owner registered ("example.com"

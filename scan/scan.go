@@ -234,12 +234,9 @@ func varyNamesOrigin(lines []string) bool {
 // only from inside a network.
 func severity(class string, credentials bool) string {
 	switch class {
-	case ClassAnySubdomain:
-		if credentials {
-			return Medium
-		}
-		return Low
-	case ClassHTTPOrigin:
+	case ClassAnySubdomain, ClassHTTPOrigin:
+		// The site's own subdomains and its http:// twin: an attacker needs
+		// a subdomain takeover or a place on the network first.
 		if credentials {
 			return Medium
 		}
