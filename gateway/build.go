@@ -65,7 +65,8 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 			upstream:    s.upstreams[r.Upstream],
 		}
 		for _, h := range r.Hosts {
-			rt.hosts = append(rt.hosts, strings.ToLower(h))
+			// The form requests are matched in: "[::1]" is ::1.
+			rt.hosts = append(rt.hosts, strings.ToLower(hostOnly(h)))
 		}
 		if rt.upstream == nil {
 			return nil, fmt.Errorf("route %q: unknown upstream %q", r.ID, r.Upstream)

@@ -428,6 +428,7 @@ routes:
   - {id: longer, path_prefix: /api/v2/, upstream: b}
   - {id: exact, path: /api/exact, upstream: b}
   - {id: host, hosts: [api.example.test], path_prefix: /api/, upstream: b}
+  - {id: ipv6, hosts: ["[::1]"], path_prefix: /v6/, upstream: b}
   - {id: posts, path_prefix: /m/, methods: [POST], upstream: b}
   - {id: gets, path_prefix: /m/, methods: [GET], upstream: a}
 `, a.URL, b.URL)
@@ -440,6 +441,7 @@ routes:
 		{"longest prefix wins", "GET", "/api/v2/x", "", b, "/api/v2/x"},
 		{"exact path beats prefix", "GET", "/api/exact", "", b, "/api/exact"},
 		{"host-specific route beats host-less", "GET", "/api/users/1", "api.example.test", b, "/api/users/1"},
+		{"IPv6 host with a port", "GET", "/v6/x", "[::1]:8080", b, "/v6/x"},
 		{"method selects among same prefix (POST)", "POST", "/m/1", "", b, "/m/1"},
 		{"method selects among same prefix (GET)", "GET", "/m/1", "", a, "/m/1"},
 	}
