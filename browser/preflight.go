@@ -1,7 +1,9 @@
 package browser
 
 import (
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,7 +12,8 @@ import (
 // PreflightRequest returns the OPTIONS request a browser sends before req:
 // the same URL (query included), Origin, Access-Control-Request-Method
 // (always, even for GET and POST), Access-Control-Request-Headers when req
-// has unsafe headers, Accept: */* and the Sec-Fetch-* headers. It never
+// has unsafe headers, Accept: */*, Sec-Fetch-Mode: cors, and the other
+// Sec-Fetch-* headers when the URL is potentially trustworthy. It never
 // carries credentials nor any of req's own headers. It is built whether or
 // not NeedsPreflight says one is needed.
 func PreflightRequest(req *Request) (*http.Request, error) {
@@ -28,6 +31,9 @@ func PreflightRequest(req *Request) (*http.Request, error) {
 	if names := UnsafeHeaderNames(req.Header); len(names) > 0 {
 		r.Header.Set("Access-Control-Request-Headers", strings.Join(names, ","))
 	}
+	// Chrome marks every preflight, even where it sends no other Fetch
+	// Metadata.
+	r.Header.Set("Sec-Fetch-Mode", "cors")
 	setFetchMetadata(r.Header, req)
 	return r, nil
 }
@@ -35,9 +41,9 @@ func PreflightRequest(req *Request) (*http.Request, error) {
 // ActualRequest returns the request a browser sends for req after any
 // preflight: req's method, URL and headers, Accept: */* unless req sets
 // Accept, Origin when req is cross-origin or its method is neither GET
-// nor HEAD, and the Sec-Fetch-* headers. It has no body; set one if the
-// server needs it. A Client sends no cookies, so with Credentials only the
-// CORS rules change.
+// nor HEAD, and the Sec-Fetch-* headers when the URL is potentially
+// trustworthy. It has no body; set one if the server needs it. A Client
+// sends no cookies, so with Credentials only the CORS rules change.
 func ActualRequest(req *Request) (*http.Request, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
@@ -67,8 +73,14 @@ func ActualRequest(req *Request) (*http.Request, error) {
 }
 
 // setFetchMetadata adds the Sec-Fetch-* headers of a fetch() request, which
-// CSRF defences such as Crossgate's fetch-metadata mode rely on.
+// CSRF defences such as Crossgate's fetch-metadata mode rely on. Browsers
+// send them only to a potentially trustworthy URL: https, or http to
+// localhost or a loopback address. Elsewhere a CSRF defence has only the
+// Origin header to go on.
 func setFetchMetadata(h http.Header, req *Request) {
+	if !potentiallyTrustworthy(req.URL) {
+		return
+	}
 	h.Set("Sec-Fetch-Mode", "cors")
 	h.Set("Sec-Fetch-Site", req.secFetchSite())
 	h.Set("Sec-Fetch-Dest", "empty")
@@ -160,4 +172,19 @@ func isRedirectStatus(status int) bool {
 		return true
 	}
 	return false
+}
+
+// potentiallyTrustworthy reports whether u is a potentially trustworthy URL
+// (Secure Contexts): https, or a host that is localhost, a name under
+// .localhost, or a loopback address.
+func potentiallyTrustworthy(u *url.URL) bool {
+	if u.Scheme == "https" {
+		return true
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

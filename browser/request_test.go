@@ -153,3 +153,55 @@ func TestActualRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestFetchMetadata follows Chromium (156): the Sec-Fetch-* headers go only
+// to a potentially trustworthy URL, except a preflight's Sec-Fetch-Mode,
+// which goes everywhere.
+func TestFetchMetadata(t *testing.T) {
+	const origin = "http://app.example.test"
+	tests := []struct {
+		url string
+		// wantSite is the actual request's Sec-Fetch-Site, "" for none.
+		wantSite string
+	}{
+		{"http://api.example.test/x", ""},
+		{"https://api.example.test/x", "cross-site"},
+		{"http://127.0.0.1:8080/x", "cross-site"},
+		{"http://127.0.0.2/x", "cross-site"},
+		{"http://[::1]:8080/x", "cross-site"},
+		{"http://localhost:8080/x", "cross-site"},
+		{"http://api.LOCALHOST/x", "cross-site"},
+		{"http://localhost.example.test/x", ""},
+		{"http://10.0.0.1/x", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			req := newRequest(t, tt.url, origin, "PUT", nil, false)
+			actual, err := browser.ActualRequest(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			preflight, err := browser.PreflightRequest(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantMode, wantDest := "", ""
+			if tt.wantSite != "" {
+				wantMode, wantDest = "cors", "empty"
+			}
+			for _, c := range []struct {
+				name             string
+				h                http.Header
+				mode, site, dest string
+			}{
+				{"actual", actual.Header, wantMode, tt.wantSite, wantDest},
+				{"preflight", preflight.Header, "cors", tt.wantSite, wantDest},
+			} {
+				got := [3]string{c.h.Get("Sec-Fetch-Mode"), c.h.Get("Sec-Fetch-Site"), c.h.Get("Sec-Fetch-Dest")}
+				if want := [3]string{c.mode, c.site, c.dest}; got != want {
+					t.Errorf("%s: Sec-Fetch-Mode, -Site, -Dest = %q; want %q", c.name, got, want)
+				}
+			}
+		})
+	}
+}

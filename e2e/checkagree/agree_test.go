@@ -291,8 +291,15 @@ func (r *run) checkClient(ctx context.Context) (*browser.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	tr := loopbackTransport()
+	defer tr.CloseIdleConnections()
+	return (&browser.Client{Transport: tr}).Do(ctx, req)
+}
+
+// loopbackTransport connects every host name to 127.0.0.1, as the browser's
+// resolver rules do, and trusts the servers' self-signed test certificates.
+func loopbackTransport() *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	// The servers' certificates are self-signed test certificates.
 	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -302,8 +309,7 @@ func (r *run) checkClient(ctx context.Context) (*browser.Result, error) {
 		}
 		return dialer.DialContext(ctx, network, net.JoinHostPort("127.0.0.1", port))
 	}
-	defer tr.CloseIdleConnections()
-	return (&browser.Client{Transport: tr}).Do(ctx, req)
+	return tr
 }
 
 // buildCrossgate builds the crossgate command into a temporary directory.
