@@ -1,4 +1,4 @@
-// Package checkagree holds a real-browser test, not a library: it serves
+// Package checkagree holds real-browser tests, not a library. The first serves
 // dozens of deliberately misbehaving CORS servers on loopback, has headless
 // Chromium fetch from each of them, runs `crossgate check` on the same
 // request, and fails on any server where the two reach a different verdict
