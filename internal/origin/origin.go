@@ -9,7 +9,10 @@
 // not send.
 package origin
 
-import "strings"
+import (
+	"net/netip"
+	"strings"
+)
 
 // MaxLength bounds the length of an origin that Parse accepts. A host name is
 // at most 253 bytes; the scheme, "://" and the port fit comfortably in the
@@ -232,5 +235,12 @@ func validIPv6(h string) bool {
 			return false
 		}
 	}
-	return colons >= 2
+	if colons < 2 {
+		return false
+	}
+	// Browsers serialize an address in its shortest form (RFC 5952);
+	// any other spelling is not an origin they send.
+	a, err := netip.ParseAddr(h[1 : len(h)-1])
+	var buf [48]byte
+	return err == nil && a.Is6() && a.Zone() == "" && string(a.AppendTo(buf[:0])) == h[1:len(h)-1]
 }

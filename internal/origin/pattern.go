@@ -57,8 +57,8 @@ func ParsePattern(s string) (Pattern, error) {
 			return Pattern{}, nonASCII()
 		}
 	}
-	if lower := strings.ToLower(s); lower != s {
-		return Pattern{}, fmt.Errorf("browsers send origins in lower case; write %q", lower)
+	if strings.ToLower(s) != s {
+		return Pattern{}, withFix("browsers send origins in lower case", s)
 	}
 	i := strings.Index(s, "://")
 	if i <= 0 {
@@ -69,10 +69,10 @@ func ParsePattern(s string) (Pattern, error) {
 		return Pattern{}, fmt.Errorf("invalid scheme %q", scheme)
 	}
 	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
-		return Pattern{}, fmt.Errorf("an origin has no path, query or trailing slash; write %q", s[:i+3+j])
+		return Pattern{}, withFix("an origin has no path, query or trailing slash", s)
 	}
 	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-		return Pattern{}, fmt.Errorf("an origin has no userinfo (user:password@) and browsers never send one; write %q", scheme+"://"+rest[at+1:])
+		return Pattern{}, withFix("an origin has no userinfo (user:password@) and browsers never send one", s)
 	}
 	p := Pattern{Kind: Exact, Scheme: scheme, Port: -1, Raw: s}
 	host := rest
@@ -85,7 +85,7 @@ func ParsePattern(s string) (Pattern, error) {
 			return Pattern{}, fmt.Errorf("invalid port %q: use 1-65535 without leading zeros, or * for any port", rest[k+1:])
 		}
 		if port == DefaultPort(scheme) {
-			return Pattern{}, fmt.Errorf("port %d is the default for %s and browsers leave it out; write %q", port, scheme, scheme+"://"+rest[:k])
+			return Pattern{}, withFix(fmt.Sprintf("port %d is the default for %s and browsers leave it out", port, scheme), s)
 		}
 		p.Port = port
 		host = rest[:k]
@@ -97,23 +97,67 @@ func ParsePattern(s string) (Pattern, error) {
 	if strings.Contains(host, "*") {
 		return Pattern{}, errors.New(`a wildcard may only be a whole leading label ("https://*.example.com") or the port (":*")`)
 	}
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		a, err := netip.ParseAddr(host[1 : len(host)-1])
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return Pattern{}, fmt.Errorf("invalid IPv6 address %q", host)
+		}
+		if "["+a.String()+"]" != host {
+			return Pattern{}, withFix("browsers send IPv6 addresses in their shortest form", s)
+		}
+	}
 	if !validHost(host) {
 		return Pattern{}, fmt.Errorf("invalid host %q", host)
 	}
 	if p.Kind == Subdomains && (host[0] == '[' || isIPv4(host)) {
 		return Pattern{}, fmt.Errorf("an IP address has no subdomains; list each address, e.g. %q", scheme+"://"+host)
 	}
-	if host[0] == '[' {
-		a, err := netip.ParseAddr(host[1 : len(host)-1])
-		if err != nil || !a.Is6() || a.Zone() != "" {
-			return Pattern{}, fmt.Errorf("invalid IPv6 address %q", host)
-		}
-		if canon := "[" + a.String() + "]"; canon != host {
-			return Pattern{}, fmt.Errorf("browsers send IPv6 addresses in their shortest form; write %q", strings.Replace(s, host, canon, 1))
-		}
-	}
 	p.Host = host
 	return p, nil
+}
+
+// withFix is the error problem about s, with the pattern to write instead
+// when there is one: s with everything mended that browsers serialize
+// otherwise (case, path, userinfo, default port, IPv6 form), so that the
+// suggestion is itself valid however many of those s gets wrong.
+func withFix(problem, s string) error {
+	if fixed := serialized(s); fixed != s {
+		if _, err := ParsePattern(fixed); err == nil {
+			return fmt.Errorf("%s; write %q", problem, fixed)
+		}
+	}
+	return errors.New(problem)
+}
+
+// serialized rewrites s the way browsers serialize an origin, as far as
+// that is mechanical. It is idempotent, which keeps withFix from
+// recursing.
+func serialized(s string) string {
+	s = strings.ToLower(s)
+	i := strings.Index(s, "://")
+	if i <= 0 {
+		return s
+	}
+	scheme, rest := s[:i], s[i+3:]
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		rest = rest[:j]
+	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		rest = rest[at+1:]
+	}
+	host, port := rest, ""
+	if k := strings.LastIndexByte(rest, ':'); k >= 0 && !strings.HasSuffix(rest, "]") {
+		host, port = rest[:k], rest[k:]
+		if p, ok := parsePort(port[1:]); ok && p == DefaultPort(scheme) {
+			port = ""
+		}
+	}
+	if len(host) > 2 && host[0] == '[' && host[len(host)-1] == ']' {
+		if a, err := netip.ParseAddr(host[1 : len(host)-1]); err == nil && a.Is6() && a.Zone() == "" {
+			host = "[" + a.String() + "]"
+		}
+	}
+	return scheme + "://" + host + port
 }
 
 // nonASCII explains that origins carry internationalised host names in

@@ -1,6 +1,7 @@
 package origin_test
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -132,18 +133,19 @@ func refIPv4(h string) bool {
 	return true
 }
 
-// refIPv6: brackets around lower-case hex digits, ':' and '.', with at least
-// two colons, 47 bytes at most. The compressed form is not checked.
+// refIPv6: brackets around an IPv6 address in the shortest form browsers
+// serialize it in (RFC 5952, as net/netip writes it).
 func refIPv6(h string) bool {
 	inner, ok := strings.CutPrefix(h, "[")
 	if !ok {
 		return false
 	}
 	inner, ok = strings.CutSuffix(inner, "]")
-	if !ok || len(h) < 4 || len(h) > 47 {
+	if !ok {
 		return false
 	}
-	return onlyBytes(inner, digits+"abcdef:.") && strings.Count(inner, ":") >= 2
+	a, err := netip.ParseAddr(inner)
+	return err == nil && a.Is6() && a.Zone() == "" && a.String() == inner
 }
 
 func onlyBytes(s, set string) bool {
