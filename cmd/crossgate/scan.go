@@ -56,6 +56,8 @@ func printScan(w io.Writer, r *scan.Report) {
 		}
 	case len(r.Unanswered) == 0:
 		fmt.Fprintf(w, "%s: no misconfiguration found (%d probes)\n", r.URL, r.Probes)
+	default:
+		fmt.Fprintf(w, "%s: no misconfiguration found in the %d probes answered\n", r.URL, r.Probes-len(r.Unanswered))
 	}
 	if len(r.Unanswered) > 0 {
 		fmt.Fprintf(w, "\n%d of %d probes got no answer; what the endpoint makes of them is unknown:\n", len(r.Unanswered), r.Probes)
