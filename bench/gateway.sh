@@ -3,10 +3,10 @@
 # httputil.ReverseProxy wrapped in rs/cors, each in front of the same Go
 # upstream with the same CORS policy (origin https://app.example.com,
 # methods GET/POST/PUT/DELETE, headers Content-Type/Authorization,
-# credentials, max age 7200, Vary: Origin), and the Go floor on preflights
+# credentials, max age 7200, Vary: Origin), and two Go floors on preflights
 # (see below). Everything listens on 127.0.0.1.
 #
-#   ./gateway.sh               compare the four gateways and the floor
+#   ./gateway.sh               compare the four gateways and the floors
 #                              (about 6 minutes)
 #   ./gateway.sh profile [DIR] CPU profiles of Crossgate answering preflights
 #                              and proxying GETs, written to DIR
@@ -24,7 +24,7 @@
 #
 # Environment: DURATION (per wrk run, default 8s), ROUNDS (default 3),
 # THREADS and CONNECTIONS (wrk -t and -c, default 2 and 64), PORT_BASE
-# (six consecutive ports from it, default 18080), OUT (raw wrk output,
+# (seven consecutive ports from it, default 18080), OUT (raw wrk output,
 # default gateway/results.txt beside this script), QUIET_WAIT (seconds to
 # wait for the machine to be at least 90% idle before measuring, default
 # 120), NICE (see below).
@@ -70,20 +70,21 @@ for c in nginx caddy wrk curl; do
 done
 
 up_port=$base
-declare -A port=([crossgate]=$((base + 1)) [nginx]=$((base + 2)) [caddy]=$((base + 3)) [rsproxy]=$((base + 4)) [floor]=$((base + 5)))
-declare -A label=([crossgate]=Crossgate [nginx]=nginx [caddy]=Caddy [rsproxy]="ReverseProxy+rs/cors" [floor]="Go floor")
-peers=(crossgate nginx caddy rsproxy floor)
-# The Go floor (gateway/floor) answers every request with fixed preflight
-# bytes and reads nothing but line ends: it is measured on preflights only,
-# as the least any Go server costs here.
-kinds() { if [ "$1" = floor ]; then echo preflight; else echo preflight get; fi; }
+declare -A port=([crossgate]=$((base + 1)) [nginx]=$((base + 2)) [caddy]=$((base + 3)) [rsproxy]=$((base + 4)) [floor]=$((base + 5)) [epoll]=$((base + 6)))
+declare -A label=([crossgate]=Crossgate [nginx]=nginx [caddy]=Caddy [rsproxy]="ReverseProxy+rs/cors" [floor]="Go floor" [epoll]="Go floor, epoll")
+peers=(crossgate nginx caddy rsproxy floor epoll)
+# The Go floors (gateway/floor) answer every request with fixed preflight
+# bytes and read nothing but line ends, one on a goroutine per connection,
+# one (-epoll) from event loops as nginx does: they are measured on
+# preflights only, as the least any Go server costs here.
+kinds() { case "$1" in floor | epoll) echo preflight ;; *) echo preflight get ;; esac; }
 
 listening() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 for p in "$up_port" "${port[@]}"; do
 	if listening "$p"; then
-		die "127.0.0.1:$p is already in use; set PORT_BASE to a free range of six ports"
+		die "127.0.0.1:$p is already in use; set PORT_BASE to a free range of seven ports"
 	fi
 done
 
@@ -193,7 +194,7 @@ profile() {
 	echo "profiles: go tool pprof -http=127.0.0.1:0 $profdir/profile $profdir/{preflight,get}.pprof" >&2
 }
 
-echo "building crossgate, the upstream, ReverseProxy+rs/cors and the Go floor" >&2
+echo "building crossgate, the upstream, ReverseProxy+rs/cors and the Go floors" >&2
 (cd "$root" && go build -o "$tmp/crossgate" ./cmd/crossgate)
 go build -o "$tmp/" ./gateway/upstream ./gateway/rsproxy ./gateway/floor
 
@@ -234,11 +235,16 @@ pid[rsproxy]=$!
 pids+=($!)
 pid[floor]=$!
 
+"${run[@]}" "$tmp/floor" -epoll -listen "127.0.0.1:${port[epoll]}" >"$tmp/epoll.log" 2>&1 &
+pids+=($!)
+pid[epoll]=$!
+
 waitfor "${port[crossgate]}" crossgate "$tmp/crossgate.log"
 waitfor "${port[nginx]}" nginx "$tmp/nginx/error.log"
 waitfor "${port[caddy]}" caddy "$tmp/caddy.log"
 waitfor "${port[rsproxy]}" rsproxy "$tmp/rsproxy.log"
 waitfor "${port[floor]}" floor "$tmp/floor.log"
+waitfor "${port[epoll]}" "floor -epoll" "$tmp/epoll.log"
 
 # header NAME FILE: the values of header NAME in a curl -D dump, one a line.
 header() {
@@ -260,7 +266,7 @@ verify() {
 	[ "$(header Access-Control-Max-Age "$h")" = 7200 ] || bad "a preflight got no Access-Control-Max-Age: 7200"
 	header Access-Control-Allow-Methods "$h" | grep -q PUT || bad "a preflight's Access-Control-Allow-Methods does not list PUT"
 	header Access-Control-Allow-Headers "$h" | grep -qi authorization || bad "a preflight's Access-Control-Allow-Headers does not list Authorization"
-	[ "$name" != floor ] || return 0
+	case "$name" in floor | epoll) return 0 ;; esac
 
 	status=$(curl -sS -o "$b" -D "$h" -w '%{http_code}' -H "Origin: $origin" "$url")
 	[ "$status" = 200 ] || bad "a GET got $status, want 200"
@@ -377,5 +383,5 @@ target() {
 target "Crossgate preflights/s >= nginx's" "${med[crossgate.preflight]}" "${med[nginx.preflight]}" 1
 target "Crossgate GET/s >= 2x ReverseProxy+rs/cors's" "${med[crossgate.get]}" "${med[rsproxy.get]}" 2
 target "Crossgate GET/s >= 0.5x nginx's" "${med[crossgate.get]}" "${med[nginx.get]}" 0.5
-echo "the Go floor answers $(ratio "${med[floor.preflight]}" "${med[nginx.preflight]}")x nginx's preflights/s; Crossgate $(ratio "${med[crossgate.preflight]}" "${med[floor.preflight]}")x the floor's"
+echo "the Go floors answer $(ratio "${med[floor.preflight]}" "${med[nginx.preflight]}")x (goroutines) and $(ratio "${med[epoll.preflight]}" "${med[nginx.preflight]}")x (epoll) nginx's preflights/s; Crossgate $(ratio "${med[crossgate.preflight]}" "${med[floor.preflight]}")x the first's"
 echo "raw wrk output: $out" >&2
