@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/crossgate/crossgate/cors"
 )
 
 // Error is one problem with a config, at a position in its source.
@@ -21,6 +23,9 @@ type Error struct {
 	Path string
 	// Msg says what is wrong and, where it can, what to do.
 	Msg string
+	// Code is the cors library's code for a problem it found in a CORS
+	// policy; empty for every other problem. Unlike Msg, it is stable.
+	Code cors.ProblemCode
 }
 
 // Error formats e as FILE:LINE:COL: message, the form editors and CI

@@ -522,6 +522,38 @@ listen: nowhere
 	}
 }
 
+// TestErrorCodes checks that a problem the cors library finds keeps its
+// code, and that other problems have none.
+func TestErrorCodes(t *testing.T) {
+	yaml := `routes:
+  - {id: r, path: /, upstream: missing}
+upstreams:
+  a: {targets: ["http://127.0.0.1:9001"]}
+policies:
+  p: {allow_origins: ["*", "null", "http://app.example.com"], allow_credentials: true, max_age: 90000}
+`
+	want := []string{ // each error as "path code", in order
+		"routes[0].upstream ",
+		"policies.p.allow_origins[0] " + string(cors.ProblemWildcardNotAlone),
+		"policies.p.allow_origins[0] " + string(cors.ProblemWildcardCredentials),
+		"policies.p.allow_origins[1] " + string(cors.ProblemNullCredentials),
+		"policies.p.allow_origins[2] " + string(cors.ProblemInsecureOriginCredentials),
+		"policies.p.max_age ",
+	}
+	_, err := config.Parse("f.yaml", []byte(yaml))
+	var errs config.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse: %v, want config.Errors", err)
+	}
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Path+" "+string(e.Code))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("codes:\n got  %q\n want %q", got, want)
+	}
+}
+
 func TestParseValues(t *testing.T) {
 	t.Setenv("CROSSGATE_TEST_ORIGIN", "https://app.example.com")
 	t.Setenv("CROSSGATE_TEST_MAX_AGE", "600")

@@ -32,8 +32,9 @@ type checker struct {
 }
 
 // errorf records a problem with the value at path, at the position of that
-// value or, when it is absent from the file, of its nearest ancestor.
-func (k *checker) errorf(path, format string, args ...any) {
+// value or, when it is absent from the file, of its nearest ancestor. It
+// returns the error, whose Code a problem from the cors library sets.
+func (k *checker) errorf(path, format string, args ...any) *Error {
 	e := &Error{File: k.c.file, Path: path, Msg: fmt.Sprintf(format, args...)}
 	if line, col, ok := k.c.Position(path); ok {
 		e.Line, e.Col = line, col
@@ -43,6 +44,7 @@ func (k *checker) errorf(path, format string, args ...any) {
 		e.Line, e.Col = 1, 1
 	}
 	k.errs = append(k.errs, e)
+	return e
 }
 
 // parent strips the last ".key" or "[i]" from a path.
@@ -279,7 +281,7 @@ func (k *checker) policy(p *Policy, path, what string) {
 		case e.Value != "":
 			label += " " + e.Value
 		}
-		k.errorf(field, "%s: %s: %s", what, label, corsWords.Replace(e.Problem))
+		k.errorf(field, "%s: %s: %s", what, label, corsWords.Replace(e.Problem)).Code = e.Code
 	}
 	if err != nil && len(cors.ConfigErrors(err)) == 0 {
 		k.errorf(path, "%s: %v", what, err)

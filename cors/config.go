@@ -100,8 +100,51 @@ type ConfigError struct {
 	Index int
 	// Value is the offending value as written.
 	Value string
-	// Problem says what is wrong and what to do.
+	// Code names the kind of problem, for programs; never empty.
+	Code ProblemCode
+	// Problem says what is wrong and what to do, for people.
 	Problem string
+}
+
+// ProblemCode names a kind of ConfigError with a stable code, fit for
+// programs that act on the problem (linters, editors, metrics). Codes are
+// stable; the wording of ConfigError.Problem may change.
+type ProblemCode string
+
+// The problem codes, by the field they are reported on.
+const (
+	ProblemOriginMalformed           ProblemCode = "origin-malformed"            // an AllowOrigins entry is not "*", "null" or an origin pattern in the form browsers send
+	ProblemWildcardNotAlone          ProblemCode = "wildcard-not-alone"          // "*" in AllowOrigins beside other origins or regexes
+	ProblemWildcardCredentials       ProblemCode = "wildcard-credentials"        // "*" in AllowOrigins, AllowMethods, AllowHeaders or ExposeHeaders with AllowCredentials
+	ProblemNullCredentials           ProblemCode = "null-credentials"            // "null" in AllowOrigins with AllowCredentials
+	ProblemPublicSuffixWildcard      ProblemCode = "public-suffix-wildcard"      // a subdomain pattern over a public suffix ("https://*.github.io")
+	ProblemInsecureOriginCredentials ProblemCode = "insecure-origin-credentials" // an http:// origin that is not loopback, with AllowCredentials
+	ProblemNoOrigins                 ProblemCode = "no-origins"                  // neither AllowOrigins nor AllowOriginRegex lists anything
+	ProblemRegexEmpty                ProblemCode = "regex-empty"                 // an empty AllowOriginRegex entry
+	ProblemRegexMalformed            ProblemCode = "regex-malformed"             // an AllowOriginRegex entry that does not compile as RE2
+	ProblemRegexWithoutHTTPS         ProblemCode = "regex-without-https"         // with AllowCredentials, a regex that does not start with a literal "https://"
+	ProblemMethodMalformed           ProblemCode = "method-malformed"            // an AllowMethods entry that is not a method name
+	ProblemMethodForbidden           ProblemCode = "method-forbidden"            // CONNECT, TRACE or TRACK, which browsers never send
+	ProblemMethodNotUpperCase        ProblemCode = "method-not-upper-case"       // a method browsers upper-case ("put"), not written in upper case
+	ProblemHeaderMalformed           ProblemCode = "header-malformed"            // an AllowHeaders or ExposeHeaders entry that is not a header name
+	ProblemHeaderTooLong             ProblemCode = "header-too-long"             // an AllowHeaders entry longer than the request-header parser accepts
+	ProblemHeaderAccessControl       ProblemCode = "header-access-control"       // an Access-Control-* name in AllowHeaders or ExposeHeaders
+	ProblemHeaderForbidden           ProblemCode = "header-forbidden"            // a forbidden request header in AllowHeaders, which scripts cannot set
+	ProblemMaxAgeOutOfRange          ProblemCode = "max-age-out-of-range"        // MaxAge below -1s or above MaxMaxAge
+	ProblemMaxAgeNotWholeSeconds     ProblemCode = "max-age-not-whole-seconds"   // MaxAge with a fraction of a second
+	ProblemPreflightStatusNot2xx     ProblemCode = "preflight-status-not-2xx"    // a PreflightStatus outside 200-299
+)
+
+// ProblemCodes returns every ProblemCode, for tools that need the full set.
+func ProblemCodes() []ProblemCode {
+	return []ProblemCode{
+		ProblemOriginMalformed, ProblemWildcardNotAlone, ProblemWildcardCredentials, ProblemNullCredentials,
+		ProblemPublicSuffixWildcard, ProblemInsecureOriginCredentials, ProblemNoOrigins,
+		ProblemRegexEmpty, ProblemRegexMalformed, ProblemRegexWithoutHTTPS,
+		ProblemMethodMalformed, ProblemMethodForbidden, ProblemMethodNotUpperCase,
+		ProblemHeaderMalformed, ProblemHeaderTooLong, ProblemHeaderAccessControl, ProblemHeaderForbidden,
+		ProblemMaxAgeOutOfRange, ProblemMaxAgeNotWholeSeconds, ProblemPreflightStatusNot2xx,
+	}
 }
 
 func (e *ConfigError) Error() string {
@@ -162,8 +205,8 @@ type compiled struct {
 
 func compile(c Config) (*compiled, error) {
 	var errs []error
-	add := func(field string, index int, value, format string, args ...any) {
-		errs = append(errs, &ConfigError{Field: field, Index: index, Value: value, Problem: fmt.Sprintf(format, args...)})
+	add := func(field string, index int, value string, code ProblemCode, format string, args ...any) {
+		errs = append(errs, &ConfigError{Field: field, Index: index, Value: value, Code: code, Problem: fmt.Sprintf(format, args...)})
 	}
 	cc := &compiled{cfg: cloneConfig(c), methods: make(map[string]struct{})}
 
@@ -171,29 +214,29 @@ func compile(c Config) (*compiled, error) {
 	for i, s := range c.AllowOrigins {
 		p, err := origin.ParsePattern(s)
 		if err != nil {
-			add("AllowOrigins", i, s, "%v", err)
+			add("AllowOrigins", i, s, ProblemOriginMalformed, "%v", err)
 			continue
 		}
 		switch p.Kind {
 		case origin.Any:
 			cc.anyOrigin = true
 			if c.AllowCredentials {
-				add("AllowOrigins", i, s, `"*" cannot be used with AllowCredentials: browsers refuse it; list the origins that need credentials`)
+				add("AllowOrigins", i, s, ProblemWildcardCredentials, `"*" cannot be used with AllowCredentials: browsers refuse it; list the origins that need credentials`)
 			}
 			if len(c.AllowOrigins) > 1 || len(c.AllowOriginRegex) > 0 {
-				add("AllowOrigins", i, s, `"*" allows every origin and must be the only entry; remove it or the other origins`)
+				add("AllowOrigins", i, s, ProblemWildcardNotAlone, `"*" allows every origin and must be the only entry; remove it or the other origins`)
 			}
 		case origin.Null:
 			if c.AllowCredentials {
-				add("AllowOrigins", i, s, `"null" cannot be used with AllowCredentials: any site can send Origin: null from a sandboxed frame`)
+				add("AllowOrigins", i, s, ProblemNullCredentials, `"null" cannot be used with AllowCredentials: any site can send Origin: null from a sandboxed frame`)
 			}
 		case origin.Subdomains:
 			if !c.DangerouslyAllowPublicSuffixWildcards && coversPublicSuffix(p.Host) {
-				add("AllowOrigins", i, s, "%q is a public suffix, so anyone can register a subdomain of it; list your own domains (\"%s://*.yourdomain.%s\"), or set DangerouslyAllowPublicSuffixWildcards", p.Host, p.Scheme, p.Host)
+				add("AllowOrigins", i, s, ProblemPublicSuffixWildcard, "%q is a public suffix, so anyone can register a subdomain of it; list your own domains (\"%s://*.yourdomain.%s\"), or set DangerouslyAllowPublicSuffixWildcards", p.Host, p.Scheme, p.Host)
 			}
 		}
 		if p.Scheme == "http" && c.AllowCredentials && !c.DangerouslyAllowInsecureOrigins && !isLoopback(p) {
-			add("AllowOrigins", i, s, "an http:// origin with AllowCredentials lets anyone on its network path read credentialed responses; use https, or set DangerouslyAllowInsecureOrigins")
+			add("AllowOrigins", i, s, ProblemInsecureOriginCredentials, "an http:// origin with AllowCredentials lets anyone on its network path read credentialed responses; use https, or set DangerouslyAllowInsecureOrigins")
 		}
 		patterns = append(patterns, p)
 	}
@@ -202,12 +245,12 @@ func compile(c Config) (*compiled, error) {
 
 	for i, s := range c.AllowOriginRegex {
 		if s == "" {
-			add("AllowOriginRegex", i, s, "empty regular expression")
+			add("AllowOriginRegex", i, s, ProblemRegexEmpty, "empty regular expression")
 			continue
 		}
 		raw, err := regexp.Compile(s)
 		if err != nil {
-			add("AllowOriginRegex", i, s, "does not compile: %v", err)
+			add("AllowOriginRegex", i, s, ProblemRegexMalformed, "does not compile: %v", err)
 			continue
 		}
 		re := regexp.MustCompile(`^(?:` + s + `)$`)
@@ -215,12 +258,12 @@ func compile(c Config) (*compiled, error) {
 		// starts with anything else ("https?://", ".*", "(a|b)") may admit
 		// http origins or any origin at all, and the mistake would be silent.
 		if prefix, _ := raw.LiteralPrefix(); c.AllowCredentials && !c.DangerouslyAllowInsecureOrigins && !strings.HasPrefix(prefix, "https://") {
-			add("AllowOriginRegex", i, s, `with AllowCredentials a regex must start with a literal "https://" (e.g. "https://(app|admin)\.example\.com"), so that it cannot match http:// origins or any origin; for local development use "http://localhost:*" in AllowOrigins, or set DangerouslyAllowInsecureOrigins`)
+			add("AllowOriginRegex", i, s, ProblemRegexWithoutHTTPS, `with AllowCredentials a regex must start with a literal "https://" (e.g. "https://(app|admin)\.example\.com"), so that it cannot match http:// origins or any origin; for local development use "http://localhost:*" in AllowOrigins, or set DangerouslyAllowInsecureOrigins`)
 		}
 		cc.regexes = append(cc.regexes, re)
 	}
 	if len(c.AllowOrigins) == 0 && len(c.AllowOriginRegex) == 0 {
-		add("AllowOrigins", -1, "", "no origin is allowed; list at least one origin in AllowOrigins or AllowOriginRegex")
+		add("AllowOrigins", -1, "", ProblemNoOrigins, "no origin is allowed; list at least one origin in AllowOrigins or AllowOriginRegex")
 	}
 
 	for i, m := range c.AllowMethods {
@@ -228,17 +271,17 @@ func compile(c Config) (*compiled, error) {
 		case m == "*":
 			cc.anyMethod = true
 			if c.AllowCredentials {
-				add("AllowMethods", i, m, `"*" means a method literally named "*" when credentials are allowed; list the methods`)
+				add("AllowMethods", i, m, ProblemWildcardCredentials, `"*" means a method literally named "*" when credentials are allowed; list the methods`)
 			}
 			continue
 		case !fetch.IsToken(m):
-			add("AllowMethods", i, m, "not a valid method name")
+			add("AllowMethods", i, m, ProblemMethodMalformed, "not a valid method name")
 			continue
 		case fetch.ForbiddenMethod(m):
-			add("AllowMethods", i, m, "browsers never send %s; remove it", strings.ToUpper(m))
+			add("AllowMethods", i, m, ProblemMethodForbidden, "browsers never send %s; remove it", strings.ToUpper(m))
 			continue
 		case m != strings.ToUpper(m) && fetch.NormalizedMethod(m):
-			add("AllowMethods", i, m, "browsers upper-case this method and match it case-sensitively; write %q", strings.ToUpper(m))
+			add("AllowMethods", i, m, ProblemMethodNotUpperCase, "browsers upper-case this method and match it case-sensitively; write %q", strings.ToUpper(m))
 			continue
 		}
 		if _, dup := cc.methods[m]; !dup {
@@ -256,19 +299,19 @@ func compile(c Config) (*compiled, error) {
 		switch {
 		case h == "*":
 			if c.AllowCredentials {
-				add("AllowHeaders", i, h, `"*" means a header literally named "*" when credentials are allowed; list the headers`)
+				add("AllowHeaders", i, h, ProblemWildcardCredentials, `"*" means a header literally named "*" when credentials are allowed; list the headers`)
 			}
 		case !fetch.IsToken(h):
-			add("AllowHeaders", i, h, "not a valid header name")
+			add("AllowHeaders", i, h, ProblemHeaderMalformed, "not a valid header name")
 			continue
 		case len(h) > headerlist.MaxNameLength:
-			add("AllowHeaders", i, h, "longer than %d bytes", headerlist.MaxNameLength)
+			add("AllowHeaders", i, h, ProblemHeaderTooLong, "longer than %d bytes", headerlist.MaxNameLength)
 			continue
 		case strings.HasPrefix(lh, "access-control-"):
-			add("AllowHeaders", i, h, "Access-Control-* headers belong to the CORS protocol, not to requests; remove it")
+			add("AllowHeaders", i, h, ProblemHeaderAccessControl, "Access-Control-* headers belong to the CORS protocol, not to requests; remove it")
 			continue
 		case fetch.ForbiddenRequestHeaderName(lh):
-			add("AllowHeaders", i, h, "a forbidden request header: browsers never let scripts set it; remove it")
+			add("AllowHeaders", i, h, ProblemHeaderForbidden, "a forbidden request header: browsers never let scripts set it; remove it")
 			continue
 		}
 		headers = append(headers, lh)
@@ -280,13 +323,13 @@ func compile(c Config) (*compiled, error) {
 		switch {
 		case h == "*":
 			if c.AllowCredentials {
-				add("ExposeHeaders", i, h, `"*" means a header literally named "*" when credentials are allowed; list the headers`)
+				add("ExposeHeaders", i, h, ProblemWildcardCredentials, `"*" means a header literally named "*" when credentials are allowed; list the headers`)
 			}
 		case !fetch.IsToken(h):
-			add("ExposeHeaders", i, h, "not a valid header name")
+			add("ExposeHeaders", i, h, ProblemHeaderMalformed, "not a valid header name")
 			continue
 		case strings.HasPrefix(strings.ToLower(h), "access-control-"):
-			add("ExposeHeaders", i, h, "Access-Control-* headers belong to the CORS protocol; remove it")
+			add("ExposeHeaders", i, h, ProblemHeaderAccessControl, "Access-Control-* headers belong to the CORS protocol; remove it")
 			continue
 		}
 		if !slices.ContainsFunc(expose, func(e string) bool { return strings.EqualFold(e, h) }) {
@@ -297,11 +340,11 @@ func compile(c Config) (*compiled, error) {
 
 	switch {
 	case c.MaxAge < -time.Second || c.MaxAge > MaxMaxAge:
-		add("MaxAge", -1, c.MaxAge.String(), "must be between -1s (no caching) and 24h; browsers cap it anyway (Chrome at 2h)")
+		add("MaxAge", -1, c.MaxAge.String(), ProblemMaxAgeOutOfRange, "must be between -1s (no caching) and 24h; browsers cap it anyway (Chrome at 2h)")
 	case c.MaxAge < 0:
 		cc.maxAge = "0"
 	case c.MaxAge%time.Second != 0:
-		add("MaxAge", -1, c.MaxAge.String(), "must be a whole number of seconds")
+		add("MaxAge", -1, c.MaxAge.String(), ProblemMaxAgeNotWholeSeconds, "must be a whole number of seconds")
 	case c.MaxAge > 0:
 		cc.maxAge = strconv.FormatInt(int64(c.MaxAge/time.Second), 10)
 	}
@@ -312,7 +355,7 @@ func compile(c Config) (*compiled, error) {
 	case c.PreflightStatus >= 200 && c.PreflightStatus <= 299:
 		cc.status = c.PreflightStatus
 	default:
-		add("PreflightStatus", -1, strconv.Itoa(c.PreflightStatus), "browsers accept a preflight answer only with a 2xx status; use 204 or 200")
+		add("PreflightStatus", -1, strconv.Itoa(c.PreflightStatus), ProblemPreflightStatusNot2xx, "browsers accept a preflight answer only with a 2xx status; use 204 or 200")
 	}
 
 	cc.actualValues = 2 + b2i(c.AllowCredentials) + b2i(cc.expose != "") + b2i(c.TimingAllowOrigin)

@@ -230,6 +230,9 @@ func TestNewRefusesInvalidConfigs(t *testing.T) {
 				if e.Problem == "" {
 					t.Errorf("%s: empty Problem", problem(e))
 				}
+				if e.Code == "" {
+					t.Errorf("%s: empty Code", problem(e))
+				}
 				if !strings.Contains(err.Error(), e.Error()) {
 					t.Errorf("the joined error does not include %q", e.Error())
 				}
@@ -248,6 +251,67 @@ func TestNewRefusesInvalidConfigs(t *testing.T) {
 				t.Errorf("errors.As finds no *cors.ConfigError in %v", err)
 			}
 		})
+	}
+}
+
+// TestConfigErrorCodes checks the code of each kind of problem, and that
+// the codes keep their values.
+func TestConfigErrorCodes(t *testing.T) {
+	one := func(mod func(*cors.Config)) cors.Config {
+		c := cors.Config{AllowOrigins: []string{"https://app.example.com"}}
+		mod(&c)
+		return c
+	}
+	cases := []struct {
+		code cors.ProblemCode
+		want string // the code's stable value
+		cfg  cors.Config
+	}{
+		{cors.ProblemOriginMalformed, "origin-malformed", cors.Config{AllowOrigins: []string{"https://app.example.com/"}}},
+		{cors.ProblemWildcardNotAlone, "wildcard-not-alone", cors.Config{AllowOrigins: []string{"*", "https://app.example.com"}}},
+		{cors.ProblemWildcardCredentials, "wildcard-credentials", cors.Config{AllowOrigins: []string{"*"}, AllowCredentials: true}},
+		{cors.ProblemNullCredentials, "null-credentials", cors.Config{AllowOrigins: []string{"null"}, AllowCredentials: true}},
+		{cors.ProblemPublicSuffixWildcard, "public-suffix-wildcard", cors.Config{AllowOrigins: []string{"https://*.github.io"}}},
+		{cors.ProblemInsecureOriginCredentials, "insecure-origin-credentials", cors.Config{AllowOrigins: []string{"http://app.example.com"}, AllowCredentials: true}},
+		{cors.ProblemNoOrigins, "no-origins", cors.Config{}},
+		{cors.ProblemRegexEmpty, "regex-empty", cors.Config{AllowOriginRegex: []string{""}}},
+		{cors.ProblemRegexMalformed, "regex-malformed", cors.Config{AllowOriginRegex: []string{`https://(a\.example\.com`}}},
+		{cors.ProblemRegexWithoutHTTPS, "regex-without-https", cors.Config{AllowOriginRegex: []string{`https?://a\.example\.com`}, AllowCredentials: true}},
+		{cors.ProblemMethodMalformed, "method-malformed", one(func(c *cors.Config) { c.AllowMethods = []string{"PU T"} })},
+		{cors.ProblemMethodForbidden, "method-forbidden", one(func(c *cors.Config) { c.AllowMethods = []string{"TRACE"} })},
+		{cors.ProblemMethodNotUpperCase, "method-not-upper-case", one(func(c *cors.Config) { c.AllowMethods = []string{"put"} })},
+		{cors.ProblemHeaderMalformed, "header-malformed", one(func(c *cors.Config) { c.ExposeHeaders = []string{"X-Id, ETag"} })},
+		{cors.ProblemHeaderTooLong, "header-too-long", one(func(c *cors.Config) { c.AllowHeaders = []string{strings.Repeat("x", 129)} })},
+		{cors.ProblemHeaderAccessControl, "header-access-control", one(func(c *cors.Config) { c.AllowHeaders = []string{"Access-Control-Max-Age"} })},
+		{cors.ProblemHeaderForbidden, "header-forbidden", one(func(c *cors.Config) { c.AllowHeaders = []string{"Cookie"} })},
+		{cors.ProblemMaxAgeOutOfRange, "max-age-out-of-range", one(func(c *cors.Config) { c.MaxAge = 48 * time.Hour })},
+		{cors.ProblemMaxAgeNotWholeSeconds, "max-age-not-whole-seconds", one(func(c *cors.Config) { c.MaxAge = 1500 * time.Millisecond })},
+		{cors.ProblemPreflightStatusNot2xx, "preflight-status-not-2xx", one(func(c *cors.Config) { c.PreflightStatus = 500 })},
+	}
+	tested := make(map[cors.ProblemCode]bool)
+	for _, tc := range cases {
+		tested[tc.code] = true
+		t.Run(tc.want, func(t *testing.T) {
+			if string(tc.code) != tc.want {
+				t.Errorf("code %q, want the value %q", tc.code, tc.want)
+			}
+			_, err := cors.New(tc.cfg)
+			errs := cors.ConfigErrors(err)
+			if len(errs) != 1 {
+				t.Fatalf("%d errors, want 1: %v", len(errs), err)
+			}
+			if errs[0].Code != tc.code {
+				t.Errorf("Code = %q, want %q (%v)", errs[0].Code, tc.code, errs[0])
+			}
+		})
+	}
+	for _, c := range cors.ProblemCodes() {
+		if !tested[c] {
+			t.Errorf("no case for %q", c)
+		}
+	}
+	if len(tested) != len(cors.ProblemCodes()) {
+		t.Errorf("%d codes tested, ProblemCodes returns %d", len(tested), len(cors.ProblemCodes()))
 	}
 }
 

@@ -6,8 +6,9 @@
 // against the Fetch standard and the mistakes that leak data (a wildcard
 // with credentials, "null", a pattern over a public suffix, http origins
 // with credentials, regexes that could match any origin) and returns every
-// problem at once, each a *ConfigError. The Policy it returns is immutable
-// until Reconfigure swaps in another, atomically.
+// problem at once, each a *ConfigError whose Code names the kind of problem
+// with a stable ProblemCode. The Policy it returns is immutable until
+// Reconfigure swaps in another, atomically.
 //
 // Policy.Handler is the middleware: it answers preflights itself (204, or
 // 403 with no Access-Control-Allow-* header when refused) and writes the CORS

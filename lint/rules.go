@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/cors"
 	"github.com/crossgate/crossgate/internal/fetch"
 	"github.com/crossgate/crossgate/internal/origin"
 )
@@ -170,24 +171,18 @@ var checks = []func(*linter){
 
 // classify names the rule of an error of a refused config. The security
 // mistakes that validation refuses get rules of their own, recognised by
-// the key they are reported at and the library's wording.
+// the code the cors library gives them.
 func classify(e *config.Error) string {
-	key := e.Path[strings.LastIndexByte(e.Path, '.')+1:]
-	if i := strings.IndexByte(key, '['); i >= 0 {
-		key = key[:i]
-	}
-	m := e.Msg
-	switch {
-	case key == "allow_origins" && strings.Contains(m, `"null" cannot be used with allow_credentials`):
+	switch e.Code {
+	case cors.ProblemNullCredentials:
 		return ruleNullCredentials
-	case slices.Contains([]string{"allow_origins", "allow_methods", "allow_headers", "expose_headers"}, key) &&
-		strings.Contains(m, `"*"`) && strings.Contains(m, "credentials"):
+	case cors.ProblemWildcardCredentials:
 		return ruleWildcardCredentials
-	case key == "allow_origins" && strings.Contains(m, "is a public suffix"):
+	case cors.ProblemPublicSuffixWildcard:
 		return rulePublicSuffix
-	case key == "allow_origins" && strings.Contains(m, "http:// origin with allow_credentials"):
+	case cors.ProblemInsecureOriginCredentials:
 		return ruleInsecureCredentials
-	case key == "allow_origin_regex" && strings.Contains(m, `must start with a literal "https://"`):
+	case cors.ProblemRegexWithoutHTTPS:
 		return ruleRegexWithoutHTTPS
 	}
 	return ruleInvalidConfig
