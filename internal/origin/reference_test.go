@@ -171,6 +171,10 @@ func refPatternValid(s string) bool {
 	if !ok {
 		return false
 	}
+	if strings.HasSuffix(s, ":*") && o.port != "" {
+		// "a://a:1:*": a port and then any port.
+		return false
+	}
 	sub := strings.Contains(s, "://*.")
 	ip := strings.HasPrefix(o.host, "[") || refIPv4(o.host)
 	return !(sub && ip)
