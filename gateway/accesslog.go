@@ -53,12 +53,11 @@ func (g *Gateway) accessLog(r *http.Request, routeID string, rec *statusRecorder
 		return
 	}
 	end := time.Now()
-	corsResult := "off"
+	// A request without a route, or on a route with CORS off, has no
+	// decision: its kind and reason are empty, not the zero Decision's.
+	result, kind, reason := "off", "", ""
 	if rt != nil && rt.policy != nil {
-		corsResult = "refused"
-		if d.Allowed {
-			corsResult = "allowed"
-		}
+		result, kind, reason = corsResult(d), d.Kind.String(), d.Reason.String()
 	}
 	bp := g.lineBufs.Get().(*[]byte)
 	b := (*bp)[:0]
@@ -74,9 +73,9 @@ func (g *Gateway) accessLog(r *http.Request, routeID string, rec *statusRecorder
 	b = append(b, `,"duration":`...)
 	b = strconv.AppendInt(b, int64(end.Sub(start)), 10)
 	b = appendField(b, "origin", r.Header.Get("Origin"))
-	b = appendField(b, "cors_kind", d.Kind.String())
-	b = appendField(b, "cors", corsResult)
-	b = appendField(b, "cors_reason", d.Reason.String())
+	b = appendField(b, "cors_kind", kind)
+	b = appendField(b, "cors", result)
+	b = appendField(b, "cors_reason", reason)
 	b = appendField(b, "csrf", rec.csrfReason)
 	b = appendField(b, "remote", r.RemoteAddr)
 	b = append(b, "}\n"...)

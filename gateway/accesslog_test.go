@@ -20,7 +20,9 @@ func TestAccessLogLines(t *testing.T) {
 	cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
 policies: {web: {allow_origins: [https://app.example.com]}}
 upstreams: {u: {targets: [%s]}}
-routes: [{id: r, path_prefix: /, upstream: u, cors: web}]
+routes:
+  - {id: r, path_prefix: /, hosts: [example.com], upstream: u, cors: web}
+  - {id: open, path_prefix: /open/, hosts: [example.com], upstream: u, cors: "off"}
 `, up.URL)))
 	if err != nil {
 		t.Fatal(err)
@@ -37,11 +39,15 @@ routes: [{id: r, path_prefix: /, upstream: u, cors: web}]
 	}{
 		{"https://app.example.com", "/a", map[string]any{"route": "r", "status": 200.0, "cors": "allowed", "cors_reason": "allowed", "cors_kind": "actual", "path": "/a"}},
 		{"https://evil.test", "/b", map[string]any{"cors": "refused", "cors_reason": "origin-not-allowed", "origin": "https://evil.test"}},
-		{"", "/c", map[string]any{"cors_kind": "none", "cors_reason": "no-origin"}},
+		// Nothing is refused to a request that is not a CORS request.
+		{"", "/c", map[string]any{"cors": "none", "cors_kind": "none", "cors_reason": "no-origin"}},
 		{"\"quoted\"\x01\xff\\é", "/d", map[string]any{"origin": "\"quoted\"\x01\ufffd\\é", "cors_reason": "origin-malformed"}},
+		// Without a policy there is no decision to log.
+		{"https://app.example.com", "/open/e", map[string]any{"route": "open", "cors": "off", "cors_kind": "", "cors_reason": ""}},
+		{"https://app.example.com", "http://other.test/f", map[string]any{"route": "", "status": 404.0, "cors": "off", "cors_kind": "", "cors_reason": ""}},
 	}
 	for _, rq := range requests {
-		r := httptest.NewRequest("GET", rq.path, nil)
+		r := httptest.NewRequest("GET", rq.path, nil) // host example.com unless the path names one
 		if rq.origin != "" {
 			r.Header["Origin"] = []string{rq.origin}
 		}

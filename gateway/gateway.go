@@ -130,7 +130,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d = g.serveRoute(rec, r, rt)
 	case wrong != nil:
 		// The path is routed but not for this method: answer 405 with the
-		// route's CORS headers so that a browser shows the real error.
+		// route's CORS headers so that a browser shows the real error, and
+		// the methods that are routed, as RFC 9110 requires of a 405.
+		rec.Header().Set("Allow", s.router.allow(r.Host, r.URL.Path))
 		d = g.gatewayError(rec, r, wrong, nil, http.StatusMethodNotAllowed, "method not allowed")
 		rt = wrong
 	default:

@@ -202,9 +202,10 @@ func TestGatewayModeCORS(t *testing.T) {
 			wantStatus: 404, wantACAO: nil,
 		},
 		{
-			name: "wrong method on a routed path: 405 with CORS headers", method: "PATCH", path: "/users/1",
+			name: "wrong method on a routed path: 405 with CORS headers and Allow", method: "PATCH", path: "/users/1",
 			hdr:        map[string]string{"Origin": "https://app.example.com"},
 			wantStatus: 405, wantACAO: []string{"https://app.example.com"},
+			wantHeader: map[string]string{"Allow": "GET, POST, PUT"},
 		},
 	}
 	for _, tt := range tests {
@@ -778,5 +779,54 @@ routes:
 	}
 	if r.Header.Get("X-Kept") != "yes" {
 		t.Errorf("X-Kept lost: %v", r.Header)
+	}
+}
+
+// TestMethodNotAllowedAllow checks that a 405 lists in Allow every method
+// some route serves on the path, across routes that share it.
+func TestMethodNotAllowedAllow(t *testing.T) {
+	up := newUpstream(t, nil)
+	gw, _ := startGateway(t, `
+upstreams:
+  u: {targets: [%s]}
+routes:
+  - {id: items, path_prefix: /items/, methods: [GET, POST], upstream: u, cors: "off"}
+  - {id: one, path: /items/1, methods: [DELETE, GET], upstream: u, cors: "off"}
+  - {id: elsewhere, hosts: [other.test], path_prefix: /items/, methods: [PATCH], upstream: u, cors: "off"}
+`, up.URL)
+	for path, want := range map[string]string{"/items/1": "DELETE, GET, POST", "/items/2": "GET, POST"} {
+		resp := do(t, "PUT", gw.URL+path, nil)
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != want {
+			t.Errorf("PUT %s: %d, Allow %q; want 405, Allow %q", path, resp.StatusCode, resp.Header.Get("Allow"), want)
+		}
+	}
+}
+
+// TestDecisionResults checks the result label of CORS decisions: a request
+// without Origin is not refused, it is not a CORS request at all.
+func TestDecisionResults(t *testing.T) {
+	up := newUpstream(t, nil)
+	gw, g := startGateway(t, `
+policies:
+  web: {allow_origins: [https://app.example.com]}
+upstreams:
+  u: {targets: [%s]}
+routes:
+  - {id: r, path_prefix: /, upstream: u, cors: web}
+`, up.URL)
+	do(t, "GET", gw.URL+"/", nil)
+	do(t, "GET", gw.URL+"/", map[string]string{"Origin": "https://app.example.com"})
+	do(t, "GET", gw.URL+"/", map[string]string{"Origin": "https://evil.test"})
+	for _, want := range [][]string{
+		{"kind", "none", "result", "none", "reason", "no-origin"},
+		{"kind", "actual", "result", "allowed", "reason", "allowed"},
+		{"kind", "actual", "result", "refused", "reason", "origin-not-allowed"},
+	} {
+		if got := metricValue(t, g, "crossgate_cors_decisions_total", want...); got != 1 {
+			t.Errorf("crossgate_cors_decisions_total%v = %v, want 1", want, got)
+		}
+	}
+	if got := metricValue(t, g, "crossgate_cors_decisions_total", "result", "refused", "kind", "none"); got != 0 {
+		t.Errorf("a request without Origin was counted as refused")
 	}
 }

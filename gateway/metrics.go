@@ -51,7 +51,7 @@ func NewMetrics() *Metrics {
 		}, []string{"route"}),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "crossgate_cors_decisions_total",
-			Help: "CORS decisions, by route, request kind (none, actual, preflight), result (allowed, refused) and reason code.",
+			Help: "CORS decisions, by route, request kind (none, actual, preflight), result (allowed, refused, or none for requests without Origin) and reason code.",
 		}, []string{"route", "kind", "result", "reason"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "crossgate_cors_refused_origins_total",
@@ -99,11 +99,20 @@ func (m *Metrics) request(route string, status int) {
 }
 
 func (m *Metrics) decision(route string, d *cors.Decision) {
-	result := "refused"
-	if d.Allowed {
-		result = "allowed"
+	m.decisions.WithLabelValues(route, d.Kind.String(), corsResult(d), d.Reason.String()).Inc()
+}
+
+// corsResult names the outcome of a decision in metrics and the access log:
+// "none" for a request that is not a CORS request (no Origin), whatever the
+// policy would say, then "allowed" or "refused".
+func corsResult(d *cors.Decision) string {
+	switch {
+	case d.Kind == cors.NotCORS:
+		return "none"
+	case d.Allowed:
+		return "allowed"
 	}
-	m.decisions.WithLabelValues(route, d.Kind.String(), result, d.Reason.String()).Inc()
+	return "refused"
 }
 
 func (m *Metrics) refusedOrigin(route, origin string, malformed bool) {
@@ -180,11 +189,7 @@ func (rm *routeMetrics) decision(d *cors.Decision) {
 		return
 	}
 	cached(&rm.decisions[k][r], func() prometheus.Counter {
-		result := "refused"
-		if d.Allowed {
-			result = "allowed"
-		}
-		return rm.m.decisions.WithLabelValues(rm.route, d.Kind.String(), result, reasonLabels[r])
+		return rm.m.decisions.WithLabelValues(rm.route, d.Kind.String(), corsResult(d), reasonLabels[r])
 	}).Inc()
 }
 

@@ -53,6 +53,26 @@ func (rt *router) match(host, path, method string) (r *route, wrongMethod *route
 	return nil, wrongMethod
 }
 
+// allow lists, for an Allow header, the methods that some route serves on
+// host and path, in the order the routes list them. It is called only when
+// no route serves every method there, after a match found none for the
+// request's.
+func (rt *router) allow(host, path string) string {
+	host = hostOnly(host)
+	var methods []string
+	for _, r := range rt.routes {
+		if !r.matchesHost(host) || !r.matchesPath(path) {
+			continue
+		}
+		for _, m := range r.methods {
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+	}
+	return strings.Join(methods, ", ")
+}
+
 func (r *route) matchesHost(host string) bool {
 	if len(r.hosts) == 0 {
 		return true
