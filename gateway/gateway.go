@@ -5,6 +5,8 @@
 package gateway
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -261,9 +263,20 @@ func (g *Gateway) modify(rt *route, resp *http.Response, d *cors.Decision) {
 	}
 }
 
+// StatusClientClosedRequest is the status the access log and the metrics
+// give a request whose client went away before its answer: nginx's 499.
+const StatusClientClosedRequest = 499
+
 // upstreamError answers a request whose upstream failed: 502, 504, or 413
 // when the body was over the route's limit.
 func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, rt *route, d *cors.Decision, err error) {
+	if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
+		// The client went away and the exchange was stopped: nobody reads
+		// an answer, and the status only tells the log and the metrics,
+		// as nginx's 499 does.
+		w.WriteHeader(StatusClientClosedRequest)
+		return
+	}
 	status := upstreamStatus(err)
 	if status != http.StatusRequestEntityTooLarge {
 		g.log.Warn("upstream error", "route", rt.id, "upstream", rt.upstream.id, "error", err.Error(), "status", status)

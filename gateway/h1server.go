@@ -44,10 +44,12 @@ import (
 // holds the two to that), and whatever it does not, net/http answers as it
 // always does.
 //
-// Not done here, because a gateway has no use for them on these requests:
-// Hijack (upgrades go to the fallback), and cancelling the request's
-// context when the client goes away mid-request (that needs the background
-// read this server exists to avoid; the upstream timeout bounds the work).
+// A request's context is the connection's: it is cancelled when the client
+// goes away while a request without a body runs (noticed within about
+// 150 ms by a read started only for requests still running after
+// watchAfter, see h1watch.go), and when the connection ends, but not when
+// ServeHTTP returns, as net/http's is. Hijack is not offered: upgrades go
+// to the fallback.
 type HTTP1Server struct {
 	handler           http.Handler
 	fallback          *http.Server
@@ -109,6 +111,9 @@ func (s *HTTP1Server) Serve(ln net.Listener) error {
 	s.mu.Unlock()
 	// It returns when the listener closes, which Serve and Shutdown do.
 	go s.fallback.Serve(s.handoff)
+	stopWatch := make(chan struct{})
+	defer close(stopWatch)
+	go s.watchLoop(stopWatch)
 
 	var backoff time.Duration
 	for {
@@ -183,13 +188,17 @@ func (s *HTTP1Server) closeIdle() bool {
 var aLongTimeAgo = time.Unix(1, 0)
 
 func (s *HTTP1Server) newConn(rwc net.Conn) *h1Conn {
+	ctx, cancel := context.WithCancelCause(context.Background())
 	c := &h1Conn{
 		srv:        s,
 		rwc:        rwc,
-		br:         bufio.NewReaderSize(rwc, headBufSize),
 		remoteAddr: rwc.RemoteAddr().String(),
 		header:     make(http.Header, 16),
+		base:       (&http.Request{}).WithContext(ctx),
+		cancel:     cancel,
+		watchDone:  make(chan struct{}, 1),
 	}
+	c.br = bufio.NewReaderSize(connReader{c}, headBufSize)
 	c.res.c = c
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -222,6 +231,20 @@ type h1Conn struct {
 	body       h1Body
 	scan       headScanner
 	lastMethod string
+
+	// Watching for the client going away (h1watch.go). base holds the
+	// context of the connection's requests, which cancel cancels.
+	base      *http.Request
+	cancel    context.CancelCauseFunc
+	watch     atomic.Int32
+	reqStart  atomic.Int64 // UnixNano
+	watchDone chan struct{}
+	watchMu   sync.Mutex // orders the read deadlines of unwatch and the background read
+	stopping  bool       // unwatch is stopping the background read; guarded by watchMu
+	// Set by the background read, read after watchDone.
+	stash   [1]byte
+	stashed bool
+	gone    bool
 }
 
 // serve runs the connection's requests until it closes or is handed off.
@@ -234,6 +257,7 @@ func (c *h1Conn) serve() {
 			c.srv.log.Error("panic serving request", "remote", c.remoteAddr, "panic", fmt.Sprint(v), "stack", string(buf))
 		}
 		c.srv.forget(c)
+		c.cancel(errConnDone)
 		if !handedOff {
 			c.rwc.Close()
 		}
@@ -341,7 +365,7 @@ func leadingCRLF(b []byte) int {
 // net/http's server makes beyond reading it.
 func (c *h1Conn) parse(n int, bodyLen int64) (*http.Request, error) {
 	head, _ := c.br.Peek(n)
-	req, err := buildRequest(head, bodyLen)
+	req, err := buildRequest(head, bodyLen, c.base)
 	if err != nil {
 		return nil, err
 	}
@@ -386,6 +410,10 @@ func (c *h1Conn) handOff() bool {
 // whether the connection can take another request.
 func (c *h1Conn) serveRequest(req *http.Request, bodyLen int64) bool {
 	c.lastMethod = req.Method
+	watched := bodyLen == 0 && c.br.Buffered() == 0
+	if watched {
+		c.arm()
+	}
 	c.bw = connWriters.Get().(*bufio.Writer)
 	c.bw.Reset(c.rwc)
 	bp := bodyBufs.Get().(*[]byte)
@@ -402,6 +430,9 @@ func (c *h1Conn) serveRequest(req *http.Request, bodyLen int64) bool {
 	clear(c.header)
 	w.req = nil
 	err := c.bw.Flush()
+	if watched && !c.unwatch() {
+		keep = false
+	}
 	c.bw.Reset(nil)
 	connWriters.Put(c.bw)
 	c.bw = nil

@@ -659,7 +659,7 @@ func BenchmarkParseHead(b *testing.B) {
 	b.Run("parser=crossgate", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := buildRequest(head, 0); err != nil {
+			if _, err := buildRequest(head, 0, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
