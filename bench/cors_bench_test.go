@@ -513,14 +513,14 @@ func BenchmarkVaryFloor(b *testing.B) {
 	}
 }
 
-// slabSlots hands out one-value []string slots from 32 KiB slabs, each slot
+// slabSlots hands out one-value []string slots from 4 KiB slabs, each slot
 // once, with one atomic add per slot: the allocator behind Crossgate's
 // header values, reduced to what BenchmarkVaryFloor needs.
 type slabSlots struct{ cur atomic.Pointer[slotSlab] }
 
 type slotSlab struct {
 	next atomic.Int64
-	vals [2047]string
+	vals [255]string
 }
 
 func (a *slabSlots) take() []string {

@@ -31,7 +31,7 @@
 //     type it, within fixed bounds, without allocating.
 //   - Every header value written is a fresh slice: a handler that changes
 //     one in place cannot affect another request. The slices are cut from
-//     32 KiB slabs shared by consecutive responses, so a response that
+//     4 KiB slabs shared by consecutive responses, so a response that
 //     stays open for long (an event stream, a long poll) keeps its slab
 //     alive; a handler that keeps many such responses open can copy its
 //     header values (slices.Clone) once they are written.

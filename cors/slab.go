@@ -3,11 +3,12 @@ package cors
 import "sync/atomic"
 
 // slabSize is the number of header values in one slab. A request takes at
-// most a dozen, so one allocation serves hundreds of requests. With its
-// counter, a slab is just under 32 KiB, the largest object the Go allocator
-// serves from a size class: one more value would make it a large object of
-// 40 KiB, a fifth of it wasted.
-const slabSize = 2047
+// most a dozen, and usually one to six, so one allocation serves dozens of
+// requests. With its counter, a slab fills the allocator's 4 KiB size class.
+// A response that stays open (an event stream, a long poll) keeps its whole
+// slab alive: 4 KiB each. Slabs of 32 KiB cost about 1% less time per
+// request and eight times as much memory per open response.
+const slabSize = 255
 
 // slabAlloc hands out fresh []string storage for header values. Each slot is
 // given out once and never reused, so a handler that changes a header value
