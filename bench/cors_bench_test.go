@@ -1,6 +1,6 @@
 // Package bench_test compares the cost of Crossgate's CORS middleware with the
-// Go CORS libraries people use today: rs/cors, go-chi/cors, gorilla/handlers
-// and gin-contrib/cors.
+// Go CORS libraries people use today: rs/cors, go-chi/cors, gorilla/handlers,
+// gin-contrib/cors and jub0bs/cors.
 //
 // Every benchmark is one scenario; its sub-benchmarks, one per library, are
 // named lib=<library> so that benchstat can put libraries in columns
@@ -26,6 +26,7 @@ import (
 	"github.com/gin-gonic/gin"
 	chicors "github.com/go-chi/cors"
 	"github.com/gorilla/handlers"
+	jcors "github.com/jub0bs/cors"
 	rscors "github.com/rs/cors"
 
 	"github.com/crossgate/crossgate/cors"
@@ -87,6 +88,7 @@ var libraries = []library{
 	{"go-chi", buildChi},
 	{"gorilla", buildGorilla},
 	{"gin-contrib", buildGin},
+	{"jub0bs", buildJub0bs},
 }
 
 func buildCrossgate(b *testing.B, p policy, next *nextHandler) http.Handler {
@@ -165,6 +167,22 @@ func buildGin(_ *testing.B, p policy, next *nextHandler) http.Handler {
 	}))
 	e.Any("/api", func(*gin.Context) { next.calls++ })
 	return e
+}
+
+func buildJub0bs(b *testing.B, p policy, next *nextHandler) http.Handler {
+	// jub0bs/cors reads "https://*.example.com" as subdomains at any depth.
+	m, err := jcors.NewMiddleware(jcors.Config{
+		Origins:         p.origins,
+		Credentialed:    true,
+		Methods:         allowMethods,
+		RequestHeaders:  allowHeaders,
+		ResponseHeaders: exposeHeaders,
+		MaxAgeInSeconds: int(maxAge / time.Second),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m.Wrap(next)
 }
 
 // nextHandler is the handler behind the middleware. It only counts calls,

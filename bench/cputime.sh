@@ -21,7 +21,7 @@ bin=$(mktemp -d)/bench.test
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 go test -c -o "$bin" .
 
-libs='crossgate rs-cors go-chi gorilla gin-contrib'
+libs='crossgate rs-cors go-chi gorilla gin-contrib jub0bs'
 floorLibs='none shared-slice new-slice slab-slot'
 names=$("$bin" -test.list "^Benchmark" | grep -Ev 'Baseline|VaryFloor' | grep -E "$bench")
 floor=$("$bin" -test.list "^Benchmark" | grep VaryFloor | grep -E "$bench" || true)

@@ -17,7 +17,7 @@ out=${OUT:-results.txt}
 echo "running benchmarks (-count $count -benchtime $benchtime); raw results in $out" >&2
 go test -run '^$' -bench "$bench" -count "$count" -benchtime "$benchtime" . >"$out"
 
-libs='crossgate rs-cors go-chi gorilla gin-contrib'
+libs='crossgate rs-cors go-chi gorilla gin-contrib jub0bs'
 go tool benchstat -row .name -col "/lib@($libs)" "$out"
 if grep -q '^BenchmarkBaseline' "$out"; then
 	echo
