@@ -45,7 +45,7 @@ import (
 // always does.
 //
 // A request's context is the connection's: it is cancelled when the client
-// goes away while a request without a body runs (noticed within about
+// goes away while a request runs with its body read (noticed within about
 // 150 ms by a read started only for requests still running after
 // watchAfter, see h1watch.go), and when the connection ends, but not when
 // ServeHTTP returns, as net/http's is. Hijack is not offered: upgrades go
@@ -228,7 +228,7 @@ type h1Conn struct {
 	hdr        []byte      // the response head as of WriteHeader
 	keys       []string    // sorting space for header names
 	res        h1Response
-	body       h1Body
+	body       *h1Body // of the request being served, nil without a body
 	scan       headScanner
 	lastMethod string
 
@@ -374,8 +374,10 @@ func (c *h1Conn) parse(n int, bodyLen int64) (*http.Request, error) {
 	}
 	req.RemoteAddr = c.remoteAddr
 	if bodyLen > 0 {
-		c.body = h1Body{c: c, left: bodyLen}
-		req.Body = &c.body
+		// A body of its own for each request: a reader that outlives
+		// its handler must not reach the next request's.
+		c.body = &h1Body{c: c, left: bodyLen}
+		req.Body = c.body
 	} else {
 		req.Body = http.NoBody
 	}
@@ -410,8 +412,7 @@ func (c *h1Conn) handOff() bool {
 // whether the connection can take another request.
 func (c *h1Conn) serveRequest(req *http.Request, bodyLen int64) bool {
 	c.lastMethod = req.Method
-	watched := bodyLen == 0 && c.br.Buffered() == 0
-	if watched {
+	if bodyLen == 0 && c.br.Buffered() == 0 {
 		c.arm()
 	}
 	c.bw = connWriters.Get().(*bufio.Writer)
@@ -422,15 +423,19 @@ func (c *h1Conn) serveRequest(req *http.Request, bodyLen int64) bool {
 	w.buf = (*bp)[:0]
 	c.srv.handler.ServeHTTP(w, req)
 	keep := w.finish()
-	if bodyLen > 0 && c.body.left > 0 {
-		keep = keep && c.body.drain()
-	}
 	// An idle connection keeps nothing of its last exchange alive: header
 	// values may sit in a slab shared with other responses.
 	clear(c.header)
 	w.req = nil
 	err := c.bw.Flush()
-	if watched && !c.unwatch() {
+	// The answer is out before the body is finished, as with net/http: a
+	// reader still on the body may be waiting for a client that waits for
+	// the answer.
+	if c.body != nil {
+		keep = c.body.finish() && keep
+		c.body = nil
+	}
+	if !c.unwatch() {
 		keep = false
 	}
 	c.bw.Reset(nil)
@@ -449,14 +454,25 @@ var (
 	bodyBufs    = sync.Pool{New: func() any { b := make([]byte, 0, bodyBufSize); return &b }}
 )
 
-// h1Body is a request body of known length, read from the connection.
+// h1Body is a request body of known length, read from the connection. It
+// may be read from another goroutine than the handler's, and after the
+// handler returned (http.Transport sends a request body upstream from a
+// goroutine of its own, and may still be at it when an early answer has
+// come back): mu orders those reads with the server finishing the request.
 type h1Body struct {
-	c    *h1Conn
-	left int64
-	err  error
+	c      *h1Conn
+	mu     sync.Mutex
+	left   int64
+	err    error
+	closed bool // by the handler, or by the server once the handler returned
 }
 
 func (b *h1Body) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return 0, http.ErrBodyReadAfterClose
+	}
 	if b.err != nil {
 		return 0, b.err
 	}
@@ -476,17 +492,35 @@ func (b *h1Body) Read(p []byte) (int, error) {
 		return n, err
 	}
 	if b.left == 0 {
+		if b.c.br.Buffered() == 0 {
+			// The whole body is in: the connection can be watched for
+			// the client going away, as a request without one is.
+			b.c.arm()
+		}
 		return n, io.EOF
 	}
 	return n, nil
 }
 
-// Close leaves the rest to drain, as net/http's request bodies do.
-func (b *h1Body) Close() error { return nil }
+// Close makes later reads fail and leaves the rest to drain, as net/http's
+// request bodies do.
+func (b *h1Body) Close() error {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	return nil
+}
 
-// drain reads what the handler left of the body, up to maxDrainBytes, and
+// finish closes the body once the handler returned, waiting for a read in
+// progress, then reads what is left of it, up to maxDrainBytes, and
 // reports whether the connection is still usable.
-func (b *h1Body) drain() bool {
+func (b *h1Body) finish() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	if b.left == 0 {
+		return true
+	}
 	if b.err != nil || b.left > maxDrainBytes {
 		return false
 	}

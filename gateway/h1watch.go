@@ -14,10 +14,10 @@ import (
 // context of the connection's requests, which stops the upstream exchange,
 // as nginx stops it when its client aborts.
 //
-// Only requests without a body, and with nothing more of the client's read
-// yet, are watched: the background read is the only reader of the
-// connection while the handler runs. What it reads of a next request
-// (pipelined) is kept for the server's next read.
+// Only requests whose body, if any, has been read to its end, and with
+// nothing more of the client's read yet, are watched: the background read
+// is then the only reader of the connection. What it reads of a next
+// request (pipelined) is kept for the server's next read.
 
 // watchAfter is how long a request runs before its connection is watched.
 const watchAfter = 100 * time.Millisecond
@@ -42,10 +42,11 @@ func (c *h1Conn) arm() {
 	c.watch.Store(watchArmed)
 }
 
-// unwatch ends the watch of the request that just ran and reports whether
-// the connection is still usable: false when its client went away.
+// unwatch ends the watch of the request that just ran, if it was watched,
+// and reports whether the connection is still usable: false when its
+// client went away.
 func (c *h1Conn) unwatch() bool {
-	if c.watch.CompareAndSwap(watchArmed, watchOff) {
+	if c.watch.Load() == watchOff || c.watch.CompareAndSwap(watchArmed, watchOff) {
 		return true
 	}
 	// A background read is running, or about to: stop it.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,6 +35,27 @@ func TestH1ServerCancelsWhenClientGoes(t *testing.T) {
 	c.Close()
 	if err := <-causes; !errors.Is(err, errClientGone) {
 		t.Errorf("the handler's context ended with %v, want %v", err, errClientGone)
+	}
+
+	// A request with a body is watched once its body is read.
+	addr = startH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+			causes <- context.Cause(r.Context())
+		case <-time.After(10 * time.Second):
+			causes <- errors.New("not cancelled within 10 s")
+		}
+	}), true)
+	c, err = net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "PUT /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello")
+	time.Sleep(3 * watchAfter)
+	c.Close()
+	if err := <-causes; !errors.Is(err, errClientGone) {
+		t.Errorf("with a body read: the handler's context ended with %v, want %v", err, errClientGone)
 	}
 }
 
@@ -120,5 +142,61 @@ func TestH1ServerWatchOutlivesIdleTimeout(t *testing.T) {
 	c.Close()
 	if err := <-causes; !errors.Is(err, errClientGone) {
 		t.Errorf("the handler's context ended with %v, want %v", err, errClientGone)
+	}
+}
+
+// TestH1ServerBodyReadAfterHandler checks that a body still being read
+// when the handler returns (as http.Transport does with a request body it
+// sends upstream from a goroutine of its own, after an early answer) does
+// not race with the server finishing the request (go test -race), and that
+// the next request is intact. The late reader gets the rest of the body or,
+// once the server has finished it, http.ErrBodyReadAfterClose, as with
+// net/http.
+func TestH1ServerBodyReadAfterHandler(t *testing.T) {
+	readErr := make(chan error, 1)
+	addr := startH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			started := make(chan struct{})
+			go func() {
+				var b [10]byte
+				_, err := io.ReadFull(r.Body, b[:])
+				close(started)
+				if err == nil {
+					_, err = io.Copy(io.Discard, r.Body)
+				}
+				readErr <- err
+			}()
+			<-started
+		}
+		io.WriteString(w, "answer to "+r.Method+" "+r.URL.Path)
+	}), true)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	body := strings.Repeat("x", 1000)
+	io.WriteString(c, "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n"+body[:10])
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	time.Sleep(50 * time.Millisecond)
+	io.WriteString(c, body[10:]+"GET /next HTTP/1.1\r\nHost: a\r\n\r\n")
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "answer to GET /next" {
+		t.Errorf("the request after the body got %q", b)
+	}
+	if err := <-readErr; err != nil && !errors.Is(err, http.ErrBodyReadAfterClose) {
+		t.Errorf("reading the body after the handler returned: %v, want the rest or %v", err, http.ErrBodyReadAfterClose)
 	}
 }
