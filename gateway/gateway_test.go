@@ -205,7 +205,7 @@ func TestGatewayModeCORS(t *testing.T) {
 			name: "wrong method on a routed path: 405 with CORS headers and Allow", method: "PATCH", path: "/users/1",
 			hdr:        map[string]string{"Origin": "https://app.example.com"},
 			wantStatus: 405, wantACAO: []string{"https://app.example.com"},
-			wantHeader: map[string]string{"Allow": "GET, POST, PUT"},
+			wantHeader: map[string]string{"Allow": "GET, HEAD, POST, PUT"},
 		},
 	}
 	for _, tt := range tests {
@@ -794,11 +794,15 @@ routes:
   - {id: one, path: /items/1, methods: [DELETE, GET], upstream: u, cors: "off"}
   - {id: elsewhere, hosts: [other.test], path_prefix: /items/, methods: [PATCH], upstream: u, cors: "off"}
 `, up.URL)
-	for path, want := range map[string]string{"/items/1": "DELETE, GET, POST", "/items/2": "GET, POST"} {
+	for path, want := range map[string]string{"/items/1": "DELETE, GET, HEAD, POST", "/items/2": "GET, HEAD, POST"} {
 		resp := do(t, "PUT", gw.URL+path, nil)
 		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != want {
 			t.Errorf("PUT %s: %d, Allow %q; want 405, Allow %q", path, resp.StatusCode, resp.Header.Get("Allow"), want)
 		}
+	}
+	// HEAD is served where GET is.
+	if resp := do(t, "HEAD", gw.URL+"/items/2", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("HEAD on a GET route: %d, want 200", resp.StatusCode)
 	}
 }
 

@@ -143,6 +143,8 @@ func TestRules(t *testing.T) {
 			"unreachable-route", lint.Warning, "{id: writes", `route "all" (line 5)`},
 		{"routes apart by host, path or method", doc("routes:\n  - {id: reads, path_prefix: /api/, methods: [GET], upstream: api, cors: \"off\"}\n  - {id: writes, path_prefix: /api/, methods: [PUT, GET], upstream: api, cors: \"off\"}\n  - {id: other, hosts: [a.example.com], path_prefix: /api/, upstream: api, cors: \"off\"}\n  - {id: exact, path: /api/, upstream: api, cors: \"off\"}\n  - {id: all, path_prefix: /api/, upstream: api, cors: \"off\"}\n"),
 			"unreachable-route", "", "", ""},
+		{"HEAD served by an earlier GET route", doc("routes:\n  - {id: reads, path_prefix: /api/, methods: [GET], upstream: api, cors: \"off\"}\n  - {id: heads, path_prefix: /api/, methods: [HEAD], upstream: api, cors: \"off\"}\n"),
+			"unreachable-route", lint.Warning, "{id: heads", `route "reads"`},
 		{"hosts covered by an earlier route", doc("routes:\n  - {id: a, hosts: [A.example.com, b.example.com], path: /x, upstream: api, cors: \"off\"}\n  - {id: b, hosts: [a.example.com], path: /x, upstream: api, cors: \"off\"}\n"),
 			"unreachable-route", lint.Warning, "{id: b", `route "a"`},
 		{"route with cors off", doc("routes:\n  - id: api\n    path_prefix: /\n    upstream: api\n    cors: \"off\"\n"),
