@@ -40,30 +40,8 @@ routes: [{id: r, path_prefix: /, upstream: u, cors: web}]
 			if err != nil {
 				t.Fatal(err)
 			}
-			access, events := &syncBuffer{}, &syncBuffer{}
-			g, err := gateway.New(cfg, gateway.Options{AccessLog: access, Logger: slog.New(slog.NewJSONHandler(events, nil))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := &http.Server{Handler: g}
-			if server == "net/http" {
-				go srv.Serve(ln)
-				t.Cleanup(func() { srv.Close() })
-			} else {
-				h1 := gateway.NewHTTP1Server(srv, nil)
-				go h1.Serve(ln)
-				t.Cleanup(func() {
-					ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-					defer cancel()
-					h1.Shutdown(ctx)
-				})
-			}
-
-			c, err := net.Dial("tcp", ln.Addr().String())
+			addr, access, events := serveLogged(t, cfg, server)
+			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,6 +62,98 @@ routes: [{id: r, path_prefix: /, upstream: u, cors: web}]
 			}
 			if strings.Contains(events.String(), "upstream error") {
 				t.Errorf("a client leaving was logged as an upstream error: %s", events.String())
+			}
+		})
+	}
+}
+
+// serveLogged serves a gateway for cfg on loopback with server
+// ("HTTP1Server" or "net/http"), and returns its address, its access log
+// and its event log.
+func serveLogged(t *testing.T, cfg *config.Config, server string) (addr string, access, events *syncBuffer) {
+	t.Helper()
+	access, events = &syncBuffer{}, &syncBuffer{}
+	g, err := gateway.New(cfg, gateway.Options{AccessLog: access, Logger: slog.New(slog.NewJSONHandler(events, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: g}
+	if server == "net/http" {
+		go srv.Serve(ln)
+		t.Cleanup(func() { srv.Close() })
+	} else {
+		h1 := gateway.NewHTTP1Server(srv, nil)
+		go h1.Serve(ln)
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			h1.Shutdown(ctx)
+		})
+	}
+	return ln.Addr().String(), access, events
+}
+
+// TestClientGoneFromStream checks that a client leaving an event stream
+// ends the upstream's, is not reported as the upstream failing, and still
+// gets its access-log line.
+func TestClientGoneFromStream(t *testing.T) {
+	for _, server := range []string{"HTTP1Server", "net/http"} {
+		t.Run(server, func(t *testing.T) {
+			ended := make(chan error, 1)
+			up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				io.WriteString(w, "data: first\n\n")
+				w.(http.Flusher).Flush()
+				select {
+				case <-r.Context().Done():
+					ended <- nil
+				case <-time.After(10 * time.Second):
+					ended <- errors.New("the upstream's stream still ran 10 s after the client left")
+				}
+			})
+			cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
+policies: {web: {allow_origins: [https://app.example.com]}}
+upstreams: {u: {targets: [%s]}}
+routes: [{id: r, path_prefix: /, upstream: u, cors: web}]
+`, up.URL)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr, access, events := serveLogged(t, cfg, server)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(c, "GET /events HTTP/1.1\r\nHost: a\r\nOrigin: https://app.example.com\r\n\r\n")
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			var got []byte
+			buf := make([]byte, 4096)
+			for !strings.Contains(string(got), "data: first") {
+				n, err := c.Read(buf)
+				if err != nil {
+					t.Fatalf("reading the stream: %v (got %q)", err, got)
+				}
+				got = append(got, buf[:n]...)
+			}
+			// Long enough for HTTP1Server to watch the connection.
+			time.Sleep(300 * time.Millisecond)
+			c.Close()
+			if err := <-ended; err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.Contains(access.String(), `"path":"/events"`) && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if !strings.Contains(access.String(), `"path":"/events"`) {
+				t.Errorf("no access-log line for the stream the client left")
+			}
+			if strings.Contains(events.String(), "upstream") {
+				t.Errorf("a client leaving was logged as an upstream fault: %s", events.String())
 			}
 		})
 	}

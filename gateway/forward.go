@@ -89,6 +89,11 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *co
 			}
 		}
 		if rerr != nil {
+			if clientGone(r) {
+				// The client left, which stopped the upstream's body:
+				// nobody is there to tell.
+				return
+			}
 			if !errors.Is(rerr, io.EOF) {
 				// The upstream broke off mid-body; the status is sent, so
 				// all the client can learn is a truncated response.

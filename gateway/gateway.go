@@ -270,7 +270,7 @@ const StatusClientClosedRequest = 499
 // upstreamError answers a request whose upstream failed: 502, 504, or 413
 // when the body was over the route's limit.
 func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, rt *route, d *cors.Decision, err error) {
-	if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
+	if clientGone(r) && errors.Is(err, context.Canceled) {
 		// The client went away and the exchange was stopped: nobody reads
 		// an answer, and the status only tells the log and the metrics,
 		// as nginx's 499 does.

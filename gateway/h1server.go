@@ -59,10 +59,11 @@ type HTTP1Server struct {
 
 	handoff *handoffListener
 
-	mu      sync.Mutex
-	ln      net.Listener
-	conns   map[*h1Conn]struct{}
-	closing atomic.Bool
+	mu        sync.Mutex
+	ln        net.Listener
+	conns     map[*h1Conn]struct{}
+	closing   atomic.Bool
+	serveDone atomic.Bool // Serve returned: the watch ends with the last connection
 }
 
 const (
@@ -111,9 +112,10 @@ func (s *HTTP1Server) Serve(ln net.Listener) error {
 	s.mu.Unlock()
 	// It returns when the listener closes, which Serve and Shutdown do.
 	go s.fallback.Serve(s.handoff)
-	stopWatch := make(chan struct{})
-	defer close(stopWatch)
-	go s.watchLoop(stopWatch)
+	// The watch outlives Serve, which returns as Shutdown begins: the
+	// requests still running are watched until they end.
+	defer s.serveDone.Store(true)
+	go s.watchLoop()
 
 	var backoff time.Duration
 	for {
@@ -162,6 +164,9 @@ func (s *HTTP1Server) Shutdown(ctx context.Context) error {
 		case <-ctx.Done():
 			s.mu.Lock()
 			for c := range s.conns {
+				// First, so that the connection closing is not taken for
+				// the client leaving.
+				c.cancel(errShutdown)
 				c.rwc.Close()
 			}
 			s.mu.Unlock()
@@ -300,6 +305,11 @@ func (c *h1Conn) readHead() (v headVerdict, n int, bodyLen int64) {
 	if c.br.Buffered() == 0 {
 		if c.srv.idleTimeout > 0 {
 			c.rwc.SetReadDeadline(time.Now().Add(c.srv.idleTimeout))
+			if c.state.Load() == connClosed {
+				// closeIdle got in between the serve loop's check and
+				// the line above, which undid its deadline.
+				return headClose, 0, 0
+			}
 		}
 		if _, err := c.br.Peek(1); err != nil {
 			return headClose, 0, 0

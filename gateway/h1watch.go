@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"net"
+	"net/http"
 	"time"
 )
 
@@ -34,7 +36,17 @@ const (
 var (
 	errClientGone = errors.New("client closed the connection")
 	errConnDone   = errors.New("connection closed")
+	errShutdown   = errors.New("server shut down before the request ended")
 )
+
+// clientGone reports whether r's context ended because its client went
+// away: the connection closed under it, which with net/http's server is all
+// a cancelled request context can mean, but not a forced Shutdown of
+// HTTP1Server.
+func clientGone(r *http.Request) bool {
+	ctx := r.Context()
+	return ctx.Err() != nil && !errors.Is(context.Cause(ctx), errShutdown)
+}
 
 // arm makes the request about to run watchable.
 func (c *h1Conn) arm() {
@@ -94,23 +106,23 @@ func (c *h1Conn) backgroundRead() {
 }
 
 // watchLoop starts a background read on each connection whose request has
-// run for watchAfter, until stop is closed.
-func (s *HTTP1Server) watchLoop(stop <-chan struct{}) {
+// run for watchAfter, until Serve has returned and the last connection is
+// gone.
+func (s *HTTP1Server) watchLoop() {
 	t := time.NewTicker(watchAfter / 2)
 	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case now := <-t.C:
-			due := now.Add(-watchAfter).UnixNano()
-			s.mu.Lock()
-			for c := range s.conns {
-				if c.watch.Load() == watchArmed && c.reqStart.Load() <= due && c.watch.CompareAndSwap(watchArmed, watchRunning) {
-					go c.backgroundRead()
-				}
+	for now := range t.C {
+		due := now.Add(-watchAfter).UnixNano()
+		s.mu.Lock()
+		for c := range s.conns {
+			if c.watch.Load() == watchArmed && c.reqStart.Load() <= due && c.watch.CompareAndSwap(watchArmed, watchRunning) {
+				go c.backgroundRead()
 			}
-			s.mu.Unlock()
+		}
+		done := s.serveDone.Load() && len(s.conns) == 0
+		s.mu.Unlock()
+		if done {
+			return
 		}
 	}
 }

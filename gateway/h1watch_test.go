@@ -14,8 +14,8 @@ import (
 )
 
 // TestH1ServerCancelsWhenClientGoes checks that a request still running
-// when its client closes the connection sees its context cancelled, with
-// the cause, as net/http's server does.
+// when its client closes the connection sees its context cancelled, as
+// with net/http's server, here with errClientGone as the cause.
 func TestH1ServerCancelsWhenClientGoes(t *testing.T) {
 	causes := make(chan error, 1)
 	addr := startH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +64,7 @@ func TestH1ServerCancelsWhenClientGoes(t *testing.T) {
 // before is still running (pipelined), and one sent after a slow answer,
 // are both served, and nothing is cancelled.
 func TestH1ServerWatchKeepsNextRequest(t *testing.T) {
-	addr := startH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s, addr := startWatched(t, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			select {
 			case <-r.Context().Done():
@@ -74,7 +74,7 @@ func TestH1ServerWatchKeepsNextRequest(t *testing.T) {
 			}
 		}
 		io.WriteString(w, "answer to "+r.Method+" "+r.URL.Path)
-	}), true)
+	}))
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -96,11 +96,12 @@ func TestH1ServerWatchKeepsNextRequest(t *testing.T) {
 	}
 	// Pipelined: the second request arrives while the first is watched.
 	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
-	time.Sleep(2 * watchAfter)
+	waitWatching(t, s)
 	io.WriteString(c, "GET /second HTTP/1.1\r\nHost: a\r\n\r\n")
 	read("answer to GET /slow")
 	read("answer to GET /second")
-	// One after the other, the next sent once the slow answer is read.
+	// One after the other, the next sent once the slow answer is read,
+	// while the background read may still wait.
 	for i := range 3 {
 		io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
 		read("answer to GET /slow")
@@ -198,5 +199,104 @@ func TestH1ServerBodyReadAfterHandler(t *testing.T) {
 	}
 	if err := <-readErr; err != nil && !errors.Is(err, http.ErrBodyReadAfterClose) {
 		t.Errorf("reading the body after the handler returned: %v, want the rest or %v", err, http.ErrBodyReadAfterClose)
+	}
+}
+
+// startWatched serves h with an HTTP1Server of the given idle timeout on
+// loopback, and returns the server, to look at its connections, and its
+// address.
+func startWatched(t *testing.T, idle time.Duration, h http.Handler) (*HTTP1Server, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewHTTP1Server(&http.Server{IdleTimeout: idle, Handler: h}, nil)
+	go s.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
+	return s, ln.Addr().String()
+}
+
+// waitWatching waits until a background read runs on one of s's
+// connections.
+func waitWatching(t *testing.T, s *HTTP1Server) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		s.mu.Lock()
+		for c := range s.conns {
+			if c.watch.Load() == watchRunning {
+				s.mu.Unlock()
+				return
+			}
+		}
+		s.mu.Unlock()
+	}
+	t.Fatal("no connection watched within 5 s")
+}
+
+// TestH1ServerWatchDuringShutdown checks that requests still running when
+// Shutdown begins are watched: a client leaving then cancels its request,
+// and Shutdown need not wait for it to run its course.
+func TestH1ServerWatchDuringShutdown(t *testing.T) {
+	causes := make(chan error, 1)
+	s, addr := startWatched(t, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+			causes <- context.Cause(r.Context())
+		case <-time.After(10 * time.Second):
+			causes <- errors.New("not cancelled within 10 s")
+		}
+	}))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+	time.Sleep(watchAfter / 5) // the request runs, not yet watched
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- s.Shutdown(ctx) }()
+	time.Sleep(watchAfter / 5)
+	c.Close()
+	if err := <-causes; !errors.Is(err, errClientGone) {
+		t.Errorf("the handler's context ended with %v, want %v", err, errClientGone)
+	}
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown: %v, want nil once the request ended", err)
+	}
+}
+
+// TestH1ServerForcedShutdownCause checks that a Shutdown whose time runs out
+// cancels the requests still running with its own cause, not as if their
+// clients had left.
+func TestH1ServerForcedShutdownCause(t *testing.T) {
+	causes := make(chan error, 1)
+	s, addr := startWatched(t, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+			causes <- context.Cause(r.Context())
+		case <-time.After(10 * time.Second):
+			causes <- errors.New("not cancelled within 10 s")
+		}
+	}))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+	waitWatching(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := s.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown: %v, want %v", err, context.DeadlineExceeded)
+	}
+	if err := <-causes; !errors.Is(err, errShutdown) {
+		t.Errorf("the handler's context ended with %v, want %v", err, errShutdown)
 	}
 }

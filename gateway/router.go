@@ -54,7 +54,7 @@ func (rt *router) match(host, path, method string) (r *route, wrongMethod *route
 }
 
 // allow lists, for an Allow header, the methods that some route serves on
-// host and path, in the order the routes list them. It is called only when
+// host and path, in the routes' match order. It is called only when
 // no route serves every method there, after a match found none for the
 // request's.
 func (rt *router) allow(host, path string) string {
