@@ -23,24 +23,7 @@ import (
 func TestClientGoneStopsUpstream(t *testing.T) {
 	for _, server := range []string{"HTTP1Server", "net/http"} {
 		t.Run(server, func(t *testing.T) {
-			ended := make(chan error, 1)
-			up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-				select {
-				case <-r.Context().Done():
-					ended <- nil
-				case <-time.After(10 * time.Second):
-					ended <- errors.New("the upstream's request still ran 10 s after the client left")
-				}
-			})
-			cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
-policies: {web: {allow_origins: [https://app.example.com]}}
-upstreams: {u: {targets: [%s]}}
-routes: [{id: r, path_prefix: /, upstream: u, cors: web}]
-`, up.URL)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr, access, events := serveLogged(t, cfg, server)
+			addr, access, events, ended := slowGateway(t, server, nil)
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)
@@ -67,11 +50,33 @@ routes: [{id: r, path_prefix: /, upstream: u, cors: web}]
 	}
 }
 
-// serveLogged serves a gateway for cfg on loopback with server
-// ("HTTP1Server" or "net/http"), and returns its address, its access log
-// and its event log.
-func serveLogged(t *testing.T, cfg *config.Config, server string) (addr string, access, events *syncBuffer) {
+// slowGateway serves on loopback, with server ("HTTP1Server" or
+// "net/http"), a gateway in front of an upstream that runs first (if not
+// nil) and then waits for its request to end. It returns the gateway's
+// address, access log and event log, and a channel that gets nil when the
+// upstream's request ends, or an error if it still runs after 10 s.
+func slowGateway(t *testing.T, server string, first http.HandlerFunc) (addr string, access, events *syncBuffer, ended chan error) {
 	t.Helper()
+	ended = make(chan error, 1)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		if first != nil {
+			first(w, r)
+		}
+		select {
+		case <-r.Context().Done():
+			ended <- nil
+		case <-time.After(10 * time.Second):
+			ended <- errors.New("the upstream's request still ran 10 s after the client left")
+		}
+	})
+	cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
+policies: {web: {allow_origins: [https://app.example.com]}}
+upstreams: {u: {targets: [%s]}}
+routes: [{id: r, path_prefix: /, upstream: u, cors: web}]
+`, up.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	access, events = &syncBuffer{}, &syncBuffer{}
 	g, err := gateway.New(cfg, gateway.Options{AccessLog: access, Logger: slog.New(slog.NewJSONHandler(events, nil))})
 	if err != nil {
@@ -94,7 +99,7 @@ func serveLogged(t *testing.T, cfg *config.Config, server string) (addr string, 
 			h1.Shutdown(ctx)
 		})
 	}
-	return ln.Addr().String(), access, events
+	return ln.Addr().String(), access, events, ended
 }
 
 // TestClientGoneFromStream checks that a client leaving an event stream
@@ -103,27 +108,11 @@ func serveLogged(t *testing.T, cfg *config.Config, server string) (addr string, 
 func TestClientGoneFromStream(t *testing.T) {
 	for _, server := range []string{"HTTP1Server", "net/http"} {
 		t.Run(server, func(t *testing.T) {
-			ended := make(chan error, 1)
-			up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+			addr, access, events, ended := slowGateway(t, server, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/event-stream")
 				io.WriteString(w, "data: first\n\n")
 				w.(http.Flusher).Flush()
-				select {
-				case <-r.Context().Done():
-					ended <- nil
-				case <-time.After(10 * time.Second):
-					ended <- errors.New("the upstream's stream still ran 10 s after the client left")
-				}
 			})
-			cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
-policies: {web: {allow_origins: [https://app.example.com]}}
-upstreams: {u: {targets: [%s]}}
-routes: [{id: r, path_prefix: /, upstream: u, cors: web}]
-`, up.URL)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr, access, events := serveLogged(t, cfg, server)
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)

@@ -19,12 +19,7 @@ import (
 func TestH1ServerCancelsWhenClientGoes(t *testing.T) {
 	causes := make(chan error, 1)
 	addr := startH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-			causes <- context.Cause(r.Context())
-		case <-time.After(10 * time.Second):
-			causes <- errors.New("not cancelled within 10 s")
-		}
+		causes <- awaitCancel(r)
 	}), true)
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -40,12 +35,7 @@ func TestH1ServerCancelsWhenClientGoes(t *testing.T) {
 	// A request with a body is watched once its body is read.
 	addr = startH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
-		select {
-		case <-r.Context().Done():
-			causes <- context.Cause(r.Context())
-		case <-time.After(10 * time.Second):
-			causes <- errors.New("not cancelled within 10 s")
-		}
+		causes <- awaitCancel(r)
 	}), true)
 	c, err = net.Dial("tcp", addr)
 	if err != nil {
@@ -121,12 +111,7 @@ func TestH1ServerWatchOutlivesIdleTimeout(t *testing.T) {
 	}
 	idle := 2 * watchAfter
 	s := NewHTTP1Server(&http.Server{IdleTimeout: idle, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-			causes <- context.Cause(r.Context())
-		case <-time.After(10 * time.Second):
-			causes <- errors.New("not cancelled within 10 s")
-		}
+		causes <- awaitCancel(r)
 	})}, nil)
 	go s.Serve(ln)
 	t.Cleanup(func() {
@@ -244,12 +229,7 @@ func waitWatching(t *testing.T, s *HTTP1Server) {
 func TestH1ServerWatchDuringShutdown(t *testing.T) {
 	causes := make(chan error, 1)
 	s, addr := startWatched(t, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-			causes <- context.Cause(r.Context())
-		case <-time.After(10 * time.Second):
-			causes <- errors.New("not cancelled within 10 s")
-		}
+		causes <- awaitCancel(r)
 	}))
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -277,12 +257,7 @@ func TestH1ServerWatchDuringShutdown(t *testing.T) {
 func TestH1ServerForcedShutdownCause(t *testing.T) {
 	causes := make(chan error, 1)
 	s, addr := startWatched(t, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-			causes <- context.Cause(r.Context())
-		case <-time.After(10 * time.Second):
-			causes <- errors.New("not cancelled within 10 s")
-		}
+		causes <- awaitCancel(r)
 	}))
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -298,5 +273,16 @@ func TestH1ServerForcedShutdownCause(t *testing.T) {
 	}
 	if err := <-causes; !errors.Is(err, errShutdown) {
 		t.Errorf("the handler's context ended with %v, want %v", err, errShutdown)
+	}
+}
+
+// awaitCancel waits for r's context to end, for up to 10 s, and returns its
+// cause.
+func awaitCancel(r *http.Request) error {
+	select {
+	case <-r.Context().Done():
+		return context.Cause(r.Context())
+	case <-time.After(10 * time.Second):
+		return errors.New("not cancelled within 10 s")
 	}
 }
