@@ -21,13 +21,7 @@ func TestH1ServerCancelsWhenClientGoes(t *testing.T) {
 	addr := startH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		causes <- awaitCancel(r)
 	}), true)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
-	time.Sleep(3 * watchAfter)
-	c.Close()
+	sendAndLeave(t, addr, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n", 3*watchAfter)
 	if err := <-causes; !errors.Is(err, errClientGone) {
 		t.Errorf("the handler's context ended with %v, want %v", err, errClientGone)
 	}
@@ -37,13 +31,7 @@ func TestH1ServerCancelsWhenClientGoes(t *testing.T) {
 		io.Copy(io.Discard, r.Body)
 		causes <- awaitCancel(r)
 	}), true)
-	c, err = net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.WriteString(c, "PUT /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello")
-	time.Sleep(3 * watchAfter)
-	c.Close()
+	sendAndLeave(t, addr, "PUT /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 3*watchAfter)
 	if err := <-causes; !errors.Is(err, errClientGone) {
 		t.Errorf("with a body read: the handler's context ended with %v, want %v", err, errClientGone)
 	}
@@ -105,27 +93,11 @@ func TestH1ServerWatchKeepsNextRequest(t *testing.T) {
 // leaving after that still cancels it.
 func TestH1ServerWatchOutlivesIdleTimeout(t *testing.T) {
 	causes := make(chan error, 1)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	idle := 2 * watchAfter
-	s := NewHTTP1Server(&http.Server{IdleTimeout: idle, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, addr := startWatched(t, idle, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		causes <- awaitCancel(r)
-	})}, nil)
-	go s.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-	})
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
-	time.Sleep(2 * idle)
-	c.Close()
+	}))
+	sendAndLeave(t, addr, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n", 2*idle)
 	if err := <-causes; !errors.Is(err, errClientGone) {
 		t.Errorf("the handler's context ended with %v, want %v", err, errClientGone)
 	}
@@ -285,4 +257,16 @@ func awaitCancel(r *http.Request) error {
 	case <-time.After(10 * time.Second):
 		return errors.New("not cancelled within 10 s")
 	}
+}
+
+// sendAndLeave sends raw to addr and closes the connection after d.
+func sendAndLeave(t *testing.T, addr, raw string, d time.Duration) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, raw)
+	time.Sleep(d)
+	c.Close()
 }
