@@ -697,19 +697,23 @@ func metricValue(t *testing.T, g *gateway.Gateway, name string, labels ...string
 	return 0
 }
 
-// TestRefusedOriginLabelsAreBounded sends more distinct refused origins
-// than the metric keeps as labels: the rest are counted as "other", so a
-// hostile client cannot grow the metrics without bound.
-func TestRefusedOriginLabelsAreBounded(t *testing.T) {
-	up := newUpstream(t, nil)
-	gw, g := startGateway(t, `
+// oneRouteConfig sends every path to one upstream under a policy that
+// allows one origin.
+const oneRouteConfig = `
 policies:
   web: {allow_origins: [https://app.example.com]}
 upstreams:
   u: {targets: [%s]}
 routes:
   - {id: r, path_prefix: /, upstream: u, cors: web}
-`, up.URL)
+`
+
+// TestRefusedOriginLabelsAreBounded sends more distinct refused origins
+// than the metric keeps as labels: the rest are counted as "other", so a
+// hostile client cannot grow the metrics without bound.
+func TestRefusedOriginLabelsAreBounded(t *testing.T) {
+	up := newUpstream(t, nil)
+	gw, g := startGateway(t, oneRouteConfig, up.URL)
 	for i := range 150 {
 		do(t, "GET", gw.URL+"/", map[string]string{"Origin": fmt.Sprintf("https://evil%d.test", i)})
 	}
@@ -810,14 +814,7 @@ routes:
 // without Origin is not refused, it is not a CORS request at all.
 func TestDecisionResults(t *testing.T) {
 	up := newUpstream(t, nil)
-	gw, g := startGateway(t, `
-policies:
-  web: {allow_origins: [https://app.example.com]}
-upstreams:
-  u: {targets: [%s]}
-routes:
-  - {id: r, path_prefix: /, upstream: u, cors: web}
-`, up.URL)
+	gw, g := startGateway(t, oneRouteConfig, up.URL)
 	do(t, "GET", gw.URL+"/", nil)
 	do(t, "GET", gw.URL+"/", map[string]string{"Origin": "https://app.example.com"})
 	do(t, "GET", gw.URL+"/", map[string]string{"Origin": "https://evil.test"})
