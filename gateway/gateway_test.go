@@ -16,6 +16,7 @@ import (
 
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/gateway"
+	"github.com/crossgate/crossgate/internal/loopback"
 )
 
 // upstream is a loopback backend that records what reaches it.
@@ -260,9 +261,7 @@ func TestGatewayErrorsCarryCORS(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	})
-	stopped := httptest.NewServer(http.NotFoundHandler())
-	stoppedURL := stopped.URL
-	stopped.Close()
+	stoppedURL := "http://" + loopback.RefusedAddr(t)
 	echo := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		if _, err := io.Copy(w, r.Body); err != nil {
 			// The gateway's limit surfaces here as a failed read.

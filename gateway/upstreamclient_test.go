@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/crossgate/crossgate/internal/loopback"
 )
 
 // ucServer is a loopback upstream that counts the connections it accepts.
@@ -422,9 +424,7 @@ func TestUpstreamClientErrors(t *testing.T) {
 		}
 	})
 	ok := newUCServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
-	stopped := httptest.NewServer(http.NotFoundHandler())
-	closedPort, _ := url.Parse(stopped.URL)
-	stopped.Close()
+	closedPort := &url.URL{Scheme: "http", Host: loopback.RefusedAddr(t)}
 	garbage, _ := rawUpstream(t, func(conn net.Conn, n int) {
 		http.ReadRequest(bufio.NewReader(conn))
 		io.WriteString(conn, "SSH-2.0-OpenSSH\r\n\r\n")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/gateway"
+	"github.com/crossgate/crossgate/internal/loopback"
 	"github.com/crossgate/crossgate/scan"
 )
 
@@ -226,14 +227,13 @@ func TestScanReportsUnansweredProbes(t *testing.T) {
 }
 
 func TestScanErrors(t *testing.T) {
-	stopped := httptest.NewServer(http.NotFoundHandler())
-	stopped.Close()
+	stopped := "http://" + loopback.RefusedAddr(t)
 	for _, target := range []string{"ftp://x", "not a url", "http://"} {
 		if _, err := scan.Scan(context.Background(), target, scan.Options{}); err == nil {
 			t.Errorf("Scan(%q): want an error", target)
 		}
 	}
-	if _, err := scan.Scan(context.Background(), stopped.URL, scan.Options{}); err == nil {
+	if _, err := scan.Scan(context.Background(), stopped, scan.Options{}); err == nil {
 		t.Error("Scan of a stopped server: want an error")
 	}
 	if http.DefaultClient.CheckRedirect != nil {
