@@ -32,7 +32,8 @@ const (
 )
 
 // The causes of the end of a connection's context: its client closed it
-// while a request ran, or the connection ended otherwise.
+// while a request ran, the connection ended otherwise, or a Shutdown ran
+// out of time with the request still running.
 var (
 	errClientGone = errors.New("client closed the connection")
 	errConnDone   = errors.New("connection closed")
