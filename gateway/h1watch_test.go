@@ -199,15 +199,7 @@ func waitWatching(t *testing.T, s *HTTP1Server) {
 // Shutdown begins are watched: a client leaving then cancels its request,
 // and Shutdown need not wait for it to run its course.
 func TestH1ServerWatchDuringShutdown(t *testing.T) {
-	causes := make(chan error, 1)
-	s, addr := startWatched(t, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		causes <- awaitCancel(r)
-	}))
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+	s, c, causes := slowRequest(t)
 	time.Sleep(watchAfter / 5) // the request runs, not yet watched
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
 	defer cancel()
@@ -227,16 +219,8 @@ func TestH1ServerWatchDuringShutdown(t *testing.T) {
 // cancels the requests still running with its own cause, not as if their
 // clients had left.
 func TestH1ServerForcedShutdownCause(t *testing.T) {
-	causes := make(chan error, 1)
-	s, addr := startWatched(t, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		causes <- awaitCancel(r)
-	}))
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c, causes := slowRequest(t)
 	defer c.Close()
-	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
 	waitWatching(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -269,4 +253,21 @@ func sendAndLeave(t *testing.T, addr, raw string, d time.Duration) {
 	io.WriteString(c, raw)
 	time.Sleep(d)
 	c.Close()
+}
+
+// slowRequest starts a server whose handler waits for its request to be
+// cancelled and sends it a request; it returns the server, the client's
+// connection, and where the handler reports its context's cause.
+func slowRequest(t *testing.T) (*HTTP1Server, net.Conn, chan error) {
+	t.Helper()
+	causes := make(chan error, 1)
+	s, addr := startWatched(t, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		causes <- awaitCancel(r)
+	}))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+	return s, c, causes
 }
