@@ -53,25 +53,7 @@ func TestH1ServerWatchKeepsNextRequest(t *testing.T) {
 		}
 		io.WriteString(w, "answer to "+r.Method+" "+r.URL.Path)
 	}))
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(c)
-	read := func(want string) {
-		t.Helper()
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if got := string(b); resp.StatusCode != 200 || got != want {
-			t.Fatalf("got %d %q, want 200 %q", resp.StatusCode, got, want)
-		}
-	}
+	c, read := converseWith(t, addr)
 	// Pipelined: the second request arrives while the first is watched.
 	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
 	waitWatching(t, s)
@@ -128,32 +110,13 @@ func TestH1ServerBodyReadAfterHandler(t *testing.T) {
 		}
 		io.WriteString(w, "answer to "+r.Method+" "+r.URL.Path)
 	}), true)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(c)
+	c, read := converseWith(t, addr)
 	body := strings.Repeat("x", 1000)
 	io.WriteString(c, "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n"+body[:10])
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	read("answer to POST /upload")
 	time.Sleep(50 * time.Millisecond)
 	io.WriteString(c, body[10:]+"GET /next HTTP/1.1\r\nHost: a\r\n\r\n")
-	resp, err = http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if string(b) != "answer to GET /next" {
-		t.Errorf("the request after the body got %q", b)
-	}
+	read("answer to GET /next") // the request after the body, intact
 	if err := <-readErr; err != nil && !errors.Is(err, http.ErrBodyReadAfterClose) {
 		t.Errorf("reading the body after the handler returned: %v, want the rest or %v", err, http.ErrBodyReadAfterClose)
 	}
@@ -270,4 +233,30 @@ func slowRequest(t *testing.T) (*HTTP1Server, net.Conn, chan error) {
 	}
 	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
 	return s, c, causes
+}
+
+// converseWith dials addr for a conversation of at most 10 s, closed when
+// the test ends, and returns the connection and a function that reads the
+// next answer and fails the test unless it is 200 with body want.
+func converseWith(t *testing.T, addr string) (net.Conn, func(want string)) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	return c, func(want string) {
+		t.Helper()
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := string(b); resp.StatusCode != 200 || got != want {
+			t.Fatalf("got %d %q, want 200 %q", resp.StatusCode, got, want)
+		}
+	}
 }
