@@ -17,6 +17,7 @@
 package config
 
 import (
+	"slices"
 	"time"
 
 	"github.com/crossgate/crossgate/cors"
@@ -183,8 +184,9 @@ type Route struct {
 	Path string
 	// PathPrefix matches every request path that starts with it.
 	PathPrefix string
-	// Methods, when set, restricts the route to these methods. Preflights
-	// are answered whatever it lists.
+	// Methods, when set, restricts the route to these methods (and HEAD
+	// where it lists GET: ServedMethods). Preflights are answered whatever
+	// it lists.
 	Methods []string
 	// StripPrefix removes PathPrefix from the path sent upstream.
 	StripPrefix bool
@@ -197,6 +199,16 @@ type Route struct {
 	CORS *PolicyRef
 	// CSRF, when set, protects the route's unsafe methods.
 	CSRF *CSRF
+}
+
+// ServedMethods returns the methods the route serves: Methods, with HEAD
+// after GET where Methods lists GET and not HEAD, as nginx's limit_except
+// and Go's ServeMux do; nil (any method) when Methods is empty.
+func (r *Route) ServedMethods() []string {
+	if i := slices.Index(r.Methods, "GET"); i >= 0 && !slices.Contains(r.Methods, "HEAD") {
+		return slices.Insert(slices.Clone(r.Methods), i+1, "HEAD")
+	}
+	return r.Methods
 }
 
 // PolicyRef is a route's (or the defaults') cors setting: the name of a

@@ -58,7 +58,7 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 			id:          r.ID,
 			path:        r.Path,
 			prefix:      r.PathPrefix,
-			methods:     r.Methods,
+			methods:     r.ServedMethods(),
 			stripPrefix: r.StripPrefix,
 			maxBody:     r.MaxBodyBytes,
 			metrics:     g.metrics.forRoute(r.ID),

@@ -68,9 +68,6 @@ func (rt *router) allow(host, path string) string {
 			if !slices.Contains(methods, m) {
 				methods = append(methods, m)
 			}
-			if m == http.MethodGet && !slices.Contains(methods, http.MethodHead) {
-				methods = append(methods, http.MethodHead)
-			}
 		}
 	}
 	return strings.Join(methods, ", ")
@@ -96,11 +93,10 @@ func (r *route) matchesPath(path string) bool {
 }
 
 // allowsMethod reports whether the route serves method m: any method when
-// it lists none, and HEAD wherever it serves GET, as nginx's limit_except
-// and Go's ServeMux do.
+// it lists none. The list is config.Route.ServedMethods, HEAD included
+// wherever GET is.
 func (r *route) allowsMethod(m string) bool {
-	return len(r.methods) == 0 || slices.Contains(r.methods, m) ||
-		(m == http.MethodHead && slices.Contains(r.methods, http.MethodGet))
+	return len(r.methods) == 0 || slices.Contains(r.methods, m)
 }
 
 // hostOnly strips the port from a Host header value.

@@ -510,7 +510,7 @@ func (l *linter) unreachableRoute() {
 		for i, a := range routes[:j] {
 			if a.Path != b.Path || a.PathPrefix != b.PathPrefix ||
 				(len(a.Hosts) == 0) != (len(b.Hosts) == 0) ||
-				!covers(a.Hosts, b.Hosts, strings.EqualFold) || !covers(served(a.Methods), b.Methods, func(x, y string) bool { return x == y }) {
+				!covers(a.Hosts, b.Hosts, strings.EqualFold) || !covers(a.ServedMethods(), b.Methods, func(x, y string) bool { return x == y }) {
 				continue
 			}
 			line, _, _ := l.c.Position(fmt.Sprintf("routes[%d]", i))
@@ -519,14 +519,6 @@ func (l *linter) unreachableRoute() {
 			break
 		}
 	}
-}
-
-// served is the methods a route listing ms serves: HEAD too where GET is.
-func served(ms []string) []string {
-	if slices.Contains(ms, "GET") && !slices.Contains(ms, "HEAD") {
-		return append(slices.Clip(ms), "HEAD")
-	}
-	return ms
 }
 
 // covers reports whether the list all, where empty means anything, holds
