@@ -257,9 +257,7 @@ func (u *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		var c *upstreamConn
 		if attempt == 0 {
-			// A request that cannot be sent twice gets a connection known
-			// to be open, instead of learning it from a lost request.
-			c, err = p.get(ctx, !r.idempotent)
+			c, err = p.get(ctx)
 		} else {
 			c, err = p.dial(ctx)
 		}
@@ -416,13 +414,29 @@ func (u *Client) exchange(ctx context.Context, c *upstreamConn, r *upstreamReque
 	closeBody(r.body)
 	// An upstream that answered before taking the body, or stopped taking
 	// it, leaves the connection in an unknown state.
-	keep := !r.close && !resp.Close && !pending && writeErr == nil
+	keep := !r.close && !resp.Close && !pending && writeErr == nil && !bodyAnnouncedAnyway(resp)
 	if resp.Body == http.NoBody {
 		c.release(stop, keep)
 		return resp, false, nil
 	}
 	resp.Body = &upstreamBody{body: resp.Body, c: c, ctx: ctx, stop: stop, keep: keep}
 	return resp, false, nil
+}
+
+// bodyAnnouncedAnyway reports whether resp is a 204 or 304 answer whose
+// head announces a body it cannot have (Transfer-Encoding, or a non-zero
+// Content-Length on a 204): such an upstream may well send that body,
+// which must not wait on a pooled connection for the next request. A HEAD
+// answer's Content-Length describes the GET's body and is no such sign.
+func bodyAnnouncedAnyway(resp *http.Response) bool {
+	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusNotModified {
+		return false
+	}
+	if len(resp.TransferEncoding) > 0 {
+		return true
+	}
+	cl := resp.Header["Content-Length"]
+	return resp.StatusCode == http.StatusNoContent && len(cl) > 0 && cl[0] != "0"
 }
 
 // sendBody writes r's body and flushes it.
@@ -618,15 +632,27 @@ type hostPool struct {
 	armed bool        // sweep will fire
 }
 
-// get returns an idle connection or dials one. With check, an idle
-// connection is first checked to be still open.
-func (p *hostPool) get(ctx context.Context, check bool) (*upstreamConn, error) {
+// get returns an idle connection that is still open and has received
+// nothing since its last response ended, or dials one.
+//
+// The check on every take is what keeps one exchange's bytes from another
+// request: an upstream that sent more than its response framed (a wrong
+// Content-Length, a body after a HEAD, 204 or 304 answer, a second
+// response), at once or later while the connection sat idle, has left
+// bytes in the socket, and the connection is closed instead of being
+// handed a request whose answer those bytes would be taken for. It is the
+// rule of net/http's Transport, whose background read closes an idle
+// connection on which anything arrives ("Unsolicited response received on
+// idle HTTP channel"), checked here when it matters instead of by a
+// goroutine per connection. Bytes that arrive after the request is written
+// are, to any HTTP/1.1 client, that request's answer.
+func (p *hostPool) get(ctx context.Context) (*upstreamConn, error) {
 	for {
 		c := p.take()
 		if c == nil {
 			return p.dial(ctx)
 		}
-		if !check || c.alive() {
+		if c.alive() {
 			return c, nil
 		}
 		c.nc.Close()

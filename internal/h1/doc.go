@@ -15,8 +15,13 @@
 //     The timeouts of the http.Server (ReadHeaderTimeout, IdleTimeout) bound
 //     the connections of both.
 //   - Client sends each request on the caller's goroutine over a pool of
-//     keep-alive connections; a connection goes back to the pool once its
-//     response has been read to its end with nothing read beyond it.
+//     keep-alive connections, and never delivers bytes that reached a
+//     connection before a request was written to it as that request's
+//     answer: a connection goes back to the pool only after a response
+//     framed exactly with nothing read beyond it, and is checked when taken
+//     from it, every time: one on which anything arrived (a byte or the
+//     end of the stream) is closed, as net/http's Transport closes an idle
+//     connection on which anything arrives.
 //   - ErrNotSent marks the failures of requests that no upstream saw, which
 //     may go to another target whatever their method.
 //
