@@ -29,6 +29,7 @@ const (
 	DefaultPreflightStatus = 204
 	DefaultTimeout         = 30 * time.Second
 	DefaultTokenTTL        = 12 * time.Hour
+	DefaultMaxHeaderBytes  = 64 << 10
 )
 
 // Config is one snapshot of the gateway's configuration.
@@ -40,6 +41,8 @@ type Config struct {
 	// Admin, when set, runs the admin listener: metrics, health, Admin API
 	// and UI.
 	Admin *Admin
+	// Limits bound what clients may hold of the gateway's listener.
+	Limits Limits
 	// Policies are the named CORS policies that routes refer to.
 	Policies map[string]*Policy
 	// Upstreams are the named backends that routes forward to.
@@ -64,6 +67,23 @@ type Config struct {
 type TLS struct {
 	CertFile string
 	KeyFile  string
+}
+
+// Limits bound what clients may hold of the gateway's listener. Like
+// listen, they take effect when the gateway starts.
+type Limits struct {
+	// MaxHeaderBytes is the largest request head (request line and header
+	// fields) the gateway reads; a longer one is answered with 431. 0 means
+	// DefaultMaxHeaderBytes.
+	MaxHeaderBytes int
+	// MaxConnections is the most client connections the listener holds at
+	// once. At the limit, a new connection closes the one that has waited
+	// longest for a request (a silent client, an idle keep-alive), as
+	// nginx does, and is closed itself only when every connection is
+	// serving a request. 0 derives it from the descriptor limit: half of
+	// RLIMIT_NOFILE less 64, since each proxied request holds an upstream
+	// connection too. -1 sets no limit.
+	MaxConnections int
 }
 
 // Admin configures the admin listener.

@@ -509,6 +509,12 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		"listen": func(p string, v *yaml.Node) { c.Listen = d.str(v, p, "listen") },
 		"tls":    func(p string, v *yaml.Node) { c.TLS = d.tls(v, p) },
 		"admin":  func(p string, v *yaml.Node) { c.Admin = d.admin(v, p) },
+		"limits": func(p string, v *yaml.Node) {
+			d.fields(v, p, "limits", map[string]func(string, *yaml.Node){
+				"max_header_bytes": func(p string, v *yaml.Node) { c.Limits.MaxHeaderBytes = d.smallInt(v, p, "limits: max_header_bytes") },
+				"max_connections":  func(p string, v *yaml.Node) { c.Limits.MaxConnections = d.smallInt(v, p, "limits: max_connections") },
+			})
+		},
 		"policies": func(p string, v *yaml.Node) {
 			c.Policies = make(map[string]*Policy)
 			d.entries(v, p, "policies", func(name, p string, v *yaml.Node) {

@@ -135,7 +135,7 @@ func TestParseErrors(t *testing.T) {
 			yaml: `listen: 127.0.0.1:8080
 frobnicate: 1
 `,
-			want: []string{`f.yaml:2:1: unknown key "frobnicate" in the config; valid keys: admin, defaults, listen, policies, routes, tls, upstreams`},
+			want: []string{`f.yaml:2:1: unknown key "frobnicate" in the config; valid keys: admin, defaults, limits, listen, policies, routes, tls, upstreams`},
 		},
 		{
 			name: "unknown key in a route",
@@ -366,6 +366,15 @@ admin:
 			yaml: `admin: {listen: ":9180"}
 `,
 			want: []string{`f.yaml:1:17: admin: listen: ":9180" is reachable from other machines, so the Admin API needs keys; add admin.keys or listen on 127.0.0.1`},
+		},
+		{
+			name: "limits out of range",
+			yaml: `limits: {max_header_bytes: 100, max_connections: -2}
+`,
+			want: []string{
+				`f.yaml:1:28: limits: max_header_bytes: 100 is outside 1024..1048576 bytes; the default, 65536 (64 KiB), fits browsers' cookies and tokens`,
+				`f.yaml:1:50: limits: max_connections: -2; give a number of connections, 0 to derive it from the descriptor limit, or -1 for none`,
+			},
 		},
 		{
 			name: "admin on the gateway's port",

@@ -62,6 +62,7 @@ func (c *Config) check() Errors {
 	if c.TLS != nil {
 		k.tls(c.TLS)
 	}
+	k.limits(c.Limits)
 	if c.Admin != nil {
 		k.admin(c.Admin)
 		if sameListener(c.Listen, c.Admin.Listen) {
@@ -460,4 +461,16 @@ func validHost(h string) bool {
 		}
 	}
 	return true
+}
+
+// limits checks the listener's limits: a head cap from 1 KiB to 1 MiB
+// (net/http's own default), a connection limit of -1 (none), 0 (from the
+// descriptor limit) or more.
+func (k *checker) limits(l Limits) {
+	if n := l.MaxHeaderBytes; n != 0 && (n < 1<<10 || n > 1<<20) {
+		k.errorf("limits.max_header_bytes", "limits: max_header_bytes: %d is outside 1024..1048576 bytes; the default, %d (64 KiB), fits browsers' cookies and tokens", n, DefaultMaxHeaderBytes)
+	}
+	if l.MaxConnections < -1 {
+		k.errorf("limits.max_connections", "limits: max_connections: %d; give a number of connections, 0 to derive it from the descriptor limit, or -1 for none", l.MaxConnections)
+	}
 }

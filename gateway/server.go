@@ -69,10 +69,15 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("gateway listener: %w", err)
 	}
+	maxHead := cfg.Limits.MaxHeaderBytes
+	if maxHead == 0 {
+		maxHead = config.DefaultMaxHeaderBytes
+	}
 	srv := &http.Server{
 		Handler:           s.gw,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    maxHead,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if cfg.TLS != nil {
@@ -108,6 +113,7 @@ func (s *Server) Run(ctx context.Context) error {
 		serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
 	} else {
 		h1s := h1.NewServer(srv, log)
+		h1s.MaxConns = cfg.Limits.MaxConnections
 		serve, shutdown = h1s.Serve, h1s.Shutdown
 	}
 	serveErr := make(chan error, 1)

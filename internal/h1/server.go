@@ -51,11 +51,22 @@ import (
 // ServeHTTP returns, as net/http's is. Hijack is not offered: upgrades go
 // to the fallback.
 type Server struct {
+	// MaxConns is the most client connections the server holds at once,
+	// those handed to the fallback included: a connection accepted beyond
+	// it closes the connection that has waited longest for a request, or,
+	// when every connection is serving one, is closed itself. 0 (the
+	// default) derives the limit from the process's descriptor limit when
+	// Serve starts (see DefaultMaxConns); a negative value sets none. Set
+	// it before Serve.
+	MaxConns int
+
 	handler           http.Handler
 	fallback          *http.Server
 	readHeaderTimeout time.Duration
 	idleTimeout       time.Duration
+	maxHeadBytes      int // a longer request head is answered with 431
 	log               *slog.Logger
+	open              atomic.Int64 // connections accepted and not yet closed
 
 	handoff *handoffListener
 
@@ -86,18 +97,31 @@ const (
 )
 
 // NewServer returns a server for srv's handler and its
-// ReadHeaderTimeout and IdleTimeout; srv itself serves the connections
-// handed off. log (nil for none) receives handler panics and accept
-// errors.
+// ReadHeaderTimeout, IdleTimeout and MaxHeaderBytes; srv itself serves the
+// connections handed off. log (nil for none) receives handler panics and
+// accept errors.
+//
+// ReadHeaderTimeout bounds a request head once, from the connection's
+// accept (its first request) or from the first byte of a later request to
+// the end of the head, across a hand-off to srv. A head longer than
+// MaxHeaderBytes (0: http.DefaultMaxHeaderBytes) is answered with 431
+// Request Header Fields Too Large, by this server when it is within its
+// own buffer and by srv otherwise, which allows 4 KiB of read slack on top,
+// as it does on its own.
 func NewServer(srv *http.Server, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	maxHead := srv.MaxHeaderBytes
+	if maxHead <= 0 {
+		maxHead = http.DefaultMaxHeaderBytes
 	}
 	return &Server{
 		handler:           srv.Handler,
 		fallback:          srv,
 		readHeaderTimeout: srv.ReadHeaderTimeout,
 		idleTimeout:       srv.IdleTimeout,
+		maxHeadBytes:      maxHead,
 		log:               log,
 		conns:             make(map[*h1Conn]struct{}),
 	}
@@ -116,6 +140,10 @@ func (s *Server) Serve(ln net.Listener) error {
 	// requests still running are watched until they end.
 	defer s.serveDone.Store(true)
 	go s.watchLoop()
+	maxConns := int64(s.MaxConns)
+	if maxConns == 0 {
+		maxConns = int64(DefaultMaxConns())
+	}
 
 	var backoff time.Duration
 	for {
@@ -135,11 +163,18 @@ func (s *Server) Serve(ln net.Listener) error {
 			continue
 		}
 		backoff = 0
+		if maxConns > 0 && s.open.Load() >= maxConns && !s.closeOldestIdle() {
+			// Every connection is serving a request: this one waits for
+			// none of them.
+			rwc.Close()
+			continue
+		}
 		c := s.newConn(rwc)
 		if c == nil {
 			rwc.Close()
 			continue
 		}
+		s.open.Add(1)
 		go c.serve()
 	}
 }
@@ -192,6 +227,27 @@ func (s *Server) closeIdle() bool {
 
 var aLongTimeAgo = time.Unix(1, 0)
 
+// closeOldestIdle closes the connection that has waited longest for a
+// request, as nginx reuses its idle keep-alive connections when it runs
+// out, and reports whether there was one. A silent client that never sends
+// a request is such a connection from its accept.
+func (s *Server) closeOldestIdle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var oldest *h1Conn
+	for c := range s.conns {
+		if c.state.Load() == connIdle && (oldest == nil || c.idleSince.Load() < oldest.idleSince.Load()) {
+			oldest = c
+		}
+	}
+	if oldest == nil || !oldest.state.CompareAndSwap(connIdle, connClosed) {
+		return false
+	}
+	// Wakes the goroutine blocked reading; it sees connClosed.
+	oldest.rwc.SetReadDeadline(aLongTimeAgo)
+	return true
+}
+
 func (s *Server) newConn(rwc net.Conn) *h1Conn {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	c := &h1Conn{
@@ -205,6 +261,7 @@ func (s *Server) newConn(rwc net.Conn) *h1Conn {
 	}
 	c.br = bufio.NewReaderSize(connReader{c}, headBufSize)
 	c.res.c = c
+	c.idleSince.Store(time.Now().UnixNano())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing.Load() {
@@ -228,6 +285,10 @@ type h1Conn struct {
 	bw         *bufio.Writer // from connWriters while a request is served
 	remoteAddr string
 	state      atomic.Int32
+	idleSince  atomic.Int64 // UnixNano: the accept, or the end of the last request
+	// headDeadline bounds the head of the request being read, zero when
+	// none is set; a hand-off passes it on.
+	headDeadline time.Time
 
 	header     http.Header // the response header, cleared per request
 	hdr        []byte      // the response head as of WriteHeader
@@ -265,12 +326,16 @@ func (c *h1Conn) serve() {
 		c.cancel(errConnDone)
 		if !handedOff {
 			c.rwc.Close()
+			c.srv.open.Add(-1)
 		}
 	}()
 	for {
 		verdict, n, bodyLen := c.readHead()
 		switch verdict {
 		case headClose:
+			return
+		case headTooLarge:
+			c.refuseHead()
 			return
 		case headHandOff:
 			handedOff = c.handOff()
@@ -285,6 +350,7 @@ func (c *h1Conn) serve() {
 		if !c.serveRequest(req, bodyLen) {
 			return
 		}
+		c.idleSince.Store(time.Now().UnixNano())
 		if !c.state.CompareAndSwap(connActive, connIdle) || c.srv.closing.Load() {
 			return
 		}
@@ -297,14 +363,30 @@ const (
 	headServe headVerdict = iota
 	headHandOff
 	headClose
+	headTooLarge // answered with 431, then closed
 )
 
 // readHead waits for the next request and reports whether this server
 // takes it, with the length of its head and of its body.
+//
+// A new connection's first request has the read-header timeout from the
+// accept to the end of its head: a client that sends nothing is closed
+// then, not at the idle timeout. A later request waits for its first byte
+// under the idle timeout, and has the read-header timeout from there, as
+// with net/http.
 func (c *h1Conn) readHead() (v headVerdict, n int, bodyLen int64) {
+	c.headDeadline = time.Time{}
+	first := c.lastMethod == ""
+	if first && c.srv.readHeaderTimeout > 0 {
+		c.headDeadline = time.Unix(0, c.idleSince.Load()).Add(c.srv.readHeaderTimeout)
+	}
 	if c.br.Buffered() == 0 {
-		if c.srv.idleTimeout > 0 {
-			c.rwc.SetReadDeadline(time.Now().Add(c.srv.idleTimeout))
+		wait := c.headDeadline
+		if wait.IsZero() && c.srv.idleTimeout > 0 {
+			wait = time.Now().Add(c.srv.idleTimeout)
+		}
+		if !wait.IsZero() {
+			c.rwc.SetReadDeadline(wait)
 			if c.state.Load() == connClosed {
 				// closeIdle got in between the serve loop's check and
 				// the line above, which undid its deadline.
@@ -329,7 +411,7 @@ func (c *h1Conn) readHead() (v headVerdict, n int, bodyLen int64) {
 			}
 		}
 	}
-	deadlineSet := false
+	deadlineSet := !c.headDeadline.IsZero()
 	c.scan = headScanner{}
 	for {
 		buf, _ := c.br.Peek(c.br.Buffered())
@@ -341,15 +423,22 @@ func (c *h1Conn) readHead() (v headVerdict, n int, bodyLen int64) {
 				c.rwc.SetReadDeadline(time.Time{})
 			}
 			if v == headPlain {
+				if n > c.srv.maxHeadBytes {
+					return headTooLarge, 0, 0
+				}
 				return headServe, n, bodyLen
 			}
 			return headHandOff, 0, 0
+		}
+		if len(buf) >= c.srv.maxHeadBytes {
+			return headTooLarge, 0, 0
 		}
 		if len(buf) == headBufSize {
 			return headHandOff, 0, 0
 		}
 		if !deadlineSet && c.srv.readHeaderTimeout > 0 {
-			c.rwc.SetReadDeadline(time.Now().Add(c.srv.readHeaderTimeout))
+			c.headDeadline = time.Now().Add(c.srv.readHeaderTimeout)
+			c.rwc.SetReadDeadline(c.headDeadline)
 			deadlineSet = true
 		}
 		if _, err := c.br.Peek(len(buf) + 1); err != nil {
@@ -359,6 +448,25 @@ func (c *h1Conn) readHead() (v headVerdict, n int, bodyLen int64) {
 		}
 	}
 }
+
+// refuseHead answers a head over the limit with 431, then, as net/http
+// does, half-closes the connection and reads what the client still sends
+// for a while, so that closing with unread bytes does not reset the
+// connection before the client has read the answer.
+func (c *h1Conn) refuseHead() {
+	c.rwc.SetWriteDeadline(time.Now().Add(time.Second))
+	if _, err := io.WriteString(c.rwc, tooLargeAnswer); err != nil {
+		return
+	}
+	if cw, ok := c.rwc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.rwc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	io.CopyN(io.Discard, c.rwc, 1<<20)
+}
+
+// tooLargeAnswer is net/http's answer to a head over its limit.
+const tooLargeAnswer = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n431 Request Header Fields Too Large"
 
 func leadingCRLF(b []byte) int {
 	n := 0
@@ -413,7 +521,7 @@ func validHostHeader(h string) bool {
 // fallback server, and reports whether it took it.
 func (c *h1Conn) handOff() bool {
 	buffered, _ := c.br.Peek(c.br.Buffered())
-	pc := &prefixConn{Conn: c.rwc, prefix: bytes.Clone(buffered)}
+	pc := &prefixConn{Conn: c.rwc, prefix: bytes.Clone(buffered), headDeadline: c.headDeadline, open: &c.srv.open}
 	c.srv.forget(c)
 	return c.srv.handoff.give(pc)
 }
@@ -541,9 +649,36 @@ func (b *h1Body) finish() bool {
 
 // prefixConn is a connection handed to net/http: it first reads back the
 // bytes already taken off it.
+//
+// The head being read keeps its deadline: net/http starts its read-header
+// timeout when it takes a connection, with the first deadline it sets,
+// which is held to headDeadline, so that a slow head is bounded once, not
+// once here and again there.
 type prefixConn struct {
 	net.Conn
-	prefix []byte
+	prefix       []byte
+	headDeadline time.Time
+	deadlineSeen bool          // net/http has set its first deadline
+	open         *atomic.Int64 // the server's count of open connections
+	closed       atomic.Bool
+}
+
+func (p *prefixConn) SetReadDeadline(t time.Time) error {
+	if !p.deadlineSeen {
+		p.deadlineSeen = true
+		if !p.headDeadline.IsZero() && (t.IsZero() || t.After(p.headDeadline)) {
+			t = p.headDeadline
+		}
+	}
+	return p.Conn.SetReadDeadline(t)
+}
+
+func (p *prefixConn) Close() error {
+	err := p.Conn.Close()
+	if p.closed.CompareAndSwap(false, true) {
+		p.open.Add(-1)
+	}
+	return err
 }
 
 func (p *prefixConn) Read(b []byte) (int, error) {
