@@ -756,7 +756,7 @@ func (p *hostPool) dial(ctx context.Context) (*upstreamConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &upstreamConn{pool: p, nc: nc, readLimit: -1}
+	c := &upstreamConn{pool: p, nc: nc, readLimit: -1, probe: newIdleProbe(nc)}
 	c.interrupt = func() { nc.Close() }
 	c.br = bufio.NewReaderSize(c, upstreamBufferSize)
 	c.bw = bufio.NewWriterSize(c, upstreamBufferSize)
@@ -771,6 +771,7 @@ type upstreamConn struct {
 	br        *bufio.Reader // reads through the connection's Read
 	bw        *bufio.Writer // writes through the connection's Write
 	interrupt func()        // closes nc; made once, run on cancellation
+	probe     *idleProbe    // checks nc when it is taken from the pool
 
 	reused    bool      // it served an exchange before
 	idleSince time.Time // when it went back to the pool
@@ -809,7 +810,7 @@ func (c *upstreamConn) Write(p []byte) (int, error) {
 // alive reports whether an idle connection can take a request: the
 // upstream has neither closed it nor sent anything since the last answer.
 func (c *upstreamConn) alive() bool {
-	return c.br.Buffered() == 0 && connAlive(c.nc)
+	return c.br.Buffered() == 0 && c.probe.alive()
 }
 
 // release ends an exchange: it stops watching the context and pools c when

@@ -4,6 +4,10 @@ package h1
 
 import "net"
 
-// connAlive cannot look at the socket without reading from it here; a
+// idleProbe cannot look at the socket without reading from it here; a
 // closed connection shows when the request is sent on it.
-func connAlive(net.Conn) bool { return true }
+type idleProbe struct{}
+
+func newIdleProbe(net.Conn) *idleProbe { return &idleProbe{} }
+
+func (*idleProbe) alive() bool { return true }

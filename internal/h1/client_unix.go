@@ -7,24 +7,38 @@ import (
 	"syscall"
 )
 
-// connAlive reports whether nc is still open with nothing to read, with one
-// non-blocking read that does not wait: an idle HTTP/1.1 connection has
-// nothing to say, so a byte or an end of stream means it cannot be reused.
-func connAlive(nc net.Conn) bool {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
+// idleProbe looks at an idle connection's socket with one non-blocking
+// read that does not wait: an idle HTTP/1.1 connection has nothing to
+// say, so a byte or an end of stream means it cannot be reused. It is made
+// once per connection, so that a check allocates nothing.
+type idleProbe struct {
+	rc    syscall.RawConn // nil: the connection has no descriptor to probe
+	read  func(fd uintptr) bool
+	buf   [1]byte
+	quiet bool // the last read found nothing to read
+}
+
+func newIdleProbe(nc net.Conn) *idleProbe {
+	p := &idleProbe{}
+	if sc, ok := nc.(syscall.Conn); ok {
+		rc, err := sc.SyscallConn()
+		if err == nil {
+			p.rc = rc
+		}
+	}
+	p.read = func(fd uintptr) bool {
+		_, err := syscall.Read(int(fd), p.buf[:])
+		p.quiet = err == syscall.EAGAIN || err == syscall.EWOULDBLOCK || err == syscall.EINTR
+		return true // never wait for the descriptor to become readable
+	}
+	return p
+}
+
+// alive reports whether the connection is still open with nothing to read.
+func (p *idleProbe) alive() bool {
+	if p.rc == nil {
 		return true
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	alive := false
-	var buf [1]byte
-	err = rc.Read(func(fd uintptr) bool {
-		_, rerr := syscall.Read(int(fd), buf[:])
-		alive = rerr == syscall.EAGAIN || rerr == syscall.EWOULDBLOCK || rerr == syscall.EINTR
-		return true // never wait for the descriptor to become readable
-	})
-	return err == nil && alive
+	p.quiet = false
+	return p.rc.Read(p.read) == nil && p.quiet
 }
