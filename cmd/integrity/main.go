@@ -25,6 +25,7 @@ func main() {
 	flag.DurationVar(&o.ReloadEvery, "reload", 200*time.Millisecond, "swap the gateway's config this often (0: never)")
 	flag.IntVar(&o.LeaveOneIn, "leave", 4, "one slow-body request in N leaves mid-answer (0: none)")
 	flag.Parse()
+	o.Progress = os.Stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	r, err := integrity.Run(ctx, o)

@@ -62,8 +62,12 @@ type Client struct {
 	mu      sync.Mutex
 	others  map[string]*hostPool // hosts outside targets, made on first use
 
-	idle      atomic.Int64 // idle connections over all hosts
-	chunkBufs sync.Pool    // *[]byte for copying bodies of unknown length
+	idle atomic.Int64 // idle connections over all hosts
+	// closeIdle closes connections as their exchanges end instead of
+	// pooling them: set by CloseIdleConnections, cleared by the next
+	// request, as net/http's Transport does.
+	closeIdle atomic.Bool
+	chunkBufs sync.Pool // *[]byte for copying bodies of unknown length
 }
 
 // NewClient returns a client with pools ready for targets. timeout
@@ -112,10 +116,13 @@ func (u *Client) pool(host string) *hostPool {
 	return p
 }
 
-// CloseIdleConnections closes the connections waiting in the pools.
-// Connections in use are pooled again when their exchange ends, and closed
-// by the idle timeout if nothing takes them.
+// CloseIdleConnections closes the connections waiting in the pools, and
+// the connections in use as their exchanges end, until the next request,
+// as net/http's Transport does: a gateway calls it on the client of a
+// config it no longer serves, whose connections would otherwise wait out
+// the idle timeout.
 func (u *Client) CloseIdleConnections() {
+	u.closeIdle.Store(true)
 	for _, p := range u.targets {
 		p.closeIdle()
 	}
@@ -252,6 +259,9 @@ func (u *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
 		closeBody(r.body)
 		return nil, err
+	}
+	if u.closeIdle.Load() {
+		u.closeIdle.Store(false)
 	}
 	p := u.pool(req.URL.Host)
 	for attempt := 0; ; attempt++ {
@@ -687,6 +697,10 @@ func (p *hostPool) take() *upstreamConn {
 
 func (p *hostPool) put(c *upstreamConn) {
 	u := p.client
+	if u.closeIdle.Load() {
+		c.nc.Close()
+		return
+	}
 	if u.idle.Add(1) > u.maxIdle {
 		u.idle.Add(-1)
 		c.nc.Close()

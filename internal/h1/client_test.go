@@ -849,3 +849,40 @@ func BenchmarkUpstreamRoundTrip(b *testing.B) {
 		})
 	}
 }
+
+// TestUpstreamClientCloseIdleClosesConnectionsInUse checks that a
+// connection whose exchange ends after CloseIdleConnections is closed, not
+// pooled, as with net/http's Transport: a gateway empties the pools of a
+// config it no longer serves, whose connections would otherwise wait out
+// the idle timeout.
+func TestUpstreamClientCloseIdleClosesConnectionsInUse(t *testing.T) {
+	release := make(chan struct{})
+	s := newUCServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			<-release
+		}
+		io.WriteString(w, "ok")
+	})
+	uc := NewClient([]*url.URL{s.url}, 5*time.Second)
+	defer uc.CloseIdleConnections()
+	done := make(chan error)
+	go func() {
+		resp, err := uc.RoundTrip(ucRequest(context.Background(), "GET", s.url, "/slow", nil))
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the request is in flight
+	uc.CloseIdleConnections()
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	roundTrip(t, uc, ucRequest(context.Background(), "GET", s.url, "/", nil))
+	roundTrip(t, uc, ucRequest(context.Background(), "GET", s.url, "/", nil))
+	if n := s.conns.Load(); n != 2 {
+		t.Errorf("upstream accepted %d connections, want 2: one closed after CloseIdleConnections, one pooled again after the next request", n)
+	}
+}

@@ -43,6 +43,9 @@ type Options struct {
 	// LeaveOneIn makes one slow-body request in LeaveOneIn leave after the
 	// first bytes of its answer; 0: none leave.
 	LeaveOneIn int
+	// Progress, when set, receives a line with the requests sent so far
+	// every 10 s.
+	Progress io.Writer
 }
 
 // Counts are the outcomes of one kind of request.
@@ -190,6 +193,20 @@ routes:
 				}
 				if err := gw.Swap(cfgs[i%2]); err == nil {
 					atomic.AddInt64(&r.Reloads, 1)
+				}
+			}
+		})
+	}
+	if o.Progress != nil {
+		wg.Go(func() {
+			t := time.NewTicker(10 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-runCtx.Done():
+					return
+				case <-t.C:
+					fmt.Fprintf(o.Progress, "%d requests sent\n", sent.Load())
 				}
 			}
 		})

@@ -160,8 +160,13 @@ func startUpstream() (*upstream, error) {
 	u.wg.Go(func() {
 		for {
 			c, err := ln.Accept()
-			if err != nil {
+			if errors.Is(err, net.ErrClosed) {
 				return
+			}
+			if err != nil {
+				// Out of descriptors or the like: wait, as servers do.
+				time.Sleep(10 * time.Millisecond)
+				continue
 			}
 			u.mu.Lock()
 			u.cs[c] = struct{}{}
