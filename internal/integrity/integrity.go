@@ -53,8 +53,16 @@ type Counts struct {
 	Requests int64
 	Own      int64 // the request's own answer
 	Crossed  int64 // an answer holding another request's id
-	Failed   int64 // an error (502, 504, a body cut short) and no other id
-	Left     int64 // the client left in the middle of the answer
+	// RacedStrays are stray responses an upstream wrote, unasked, once a
+	// connection had been silent for a while, that reached the request
+	// written to the connection at that moment. To any HTTP/1.1 client
+	// (net/http's Transport and nginx as much as the gateway) they are
+	// that request's answer: they arrive after it was written, and
+	// nothing in the stream tells them apart. They are counted apart
+	// from crossed answers, which no client should ever deliver.
+	RacedStrays int64
+	Failed      int64 // an error (502, 504, a body cut short) and no other id
+	Left        int64 // the client left in the middle of the answer
 }
 
 // Report is the outcome of a run.
@@ -70,13 +78,13 @@ type Report struct {
 // String formats r as a table, one behaviour a line.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d requests in %v (%.0f/s), %d config swaps: %d own answers, %d crossed, %d failed, %d left mid-answer\n",
+	fmt.Fprintf(&b, "%d requests in %v (%.0f/s), %d config swaps: %d own answers, %d crossed, %d raced late strays, %d failed, %d left mid-answer\n",
 		r.Total.Requests, r.Elapsed.Round(time.Millisecond), float64(r.Total.Requests)/r.Elapsed.Seconds(), r.Reloads,
-		r.Total.Own, r.Total.Crossed, r.Total.Failed, r.Total.Left)
-	fmt.Fprintf(&b, "%-22s %10s %10s %8s %8s %8s\n", "behaviour", "requests", "own", "crossed", "failed", "left")
+		r.Total.Own, r.Total.Crossed, r.Total.RacedStrays, r.Total.Failed, r.Total.Left)
+	fmt.Fprintf(&b, "%-26s %10s %10s %8s %8s %8s %8s\n", "behaviour", "requests", "own", "crossed", "raced", "failed", "left")
 	for _, name := range slices.Sorted(maps.Keys(r.ByBehaviour)) {
 		c := r.ByBehaviour[name]
-		fmt.Fprintf(&b, "%-22s %10d %10d %8d %8d %8d\n", name, c.Requests, c.Own, c.Crossed, c.Failed, c.Left)
+		fmt.Fprintf(&b, "%-26s %10d %10d %8d %8d %8d %8d\n", name, c.Requests, c.Own, c.Crossed, c.RacedStrays, c.Failed, c.Left)
 	}
 	for _, c := range r.Crossings {
 		fmt.Fprintf(&b, "crossed: %s\n", c)
@@ -248,6 +256,8 @@ routes:
 					if len(r.Crossings) < 10 {
 						r.Crossings = append(r.Crossings, fmt.Sprintf("%s %s id %s: %s", k.b.Method, k.name, id, detail))
 					}
+				case outRacedStray:
+					cnt.RacedStrays++
 				case outFailed:
 					cnt.Failed++
 				case outLeft:
@@ -265,6 +275,7 @@ routes:
 		r.Total.Requests += c.Requests
 		r.Total.Own += c.Own
 		r.Total.Crossed += c.Crossed
+		r.Total.RacedStrays += c.RacedStrays
 		r.Total.Failed += c.Failed
 		r.Total.Left += c.Left
 	}
@@ -276,6 +287,7 @@ type outcome int
 const (
 	outOwn outcome = iota
 	outCrossed
+	outRacedStray
 	outFailed
 	outLeft
 	outStopped // the run ended during the request
@@ -313,6 +325,9 @@ func exchange(ctx context.Context, rt http.RoundTripper, url string, b *Behaviou
 	got, err := io.ReadAll(resp.Body)
 	if ctx.Err() != nil {
 		return outStopped, ""
+	}
+	if resp.Header.Get("X-Stray") == "late" {
+		return outRacedStray, ""
 	}
 	// Every id the answer holds, in its header and its body.
 	var seen []string

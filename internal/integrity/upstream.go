@@ -50,10 +50,12 @@ func answerOK(w io.Writer, id, pad string) {
 }
 
 // stray is a whole response that answers no request: the id is that of
-// the request answered before it.
-func stray(id string) string {
+// the request answered before it. when says how it is sent: "same-write",
+// right behind an answer, or "late", once the connection has been silent
+// for a while.
+func stray(id, when string) string {
 	body := "id=" + id
-	return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Echo-Id: %s\r\nX-Stray: 1\r\n\r\n%s", len(body), id, body)
+	return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Echo-Id: %s\r\nX-Stray: %s\r\n\r\n%s", len(body), id, when, body)
 }
 
 // Behaviours are the upstream's answers: the well-behaved ones, and the
@@ -75,34 +77,34 @@ var Behaviours = []Behaviour{
 		// The stray response in the same write as a large body.
 		var b strings.Builder
 		answerOK(&b, id, bigBody)
-		b.WriteString(stray(id))
+		b.WriteString(stray(id, "same-write"))
 		io.WriteString(w, b.String())
 		return "", 0, keepOpen
 	}},
 	{Name: "extra-later", Method: "GET", answer: func(w *bufio.Writer, id string) (string, time.Duration, connEnd) {
 		answerOK(w, id, "")
-		return stray(id), 150 * time.Millisecond, keepOpen
+		return stray(id, "late"), 150 * time.Millisecond, keepOpen
 	}},
 	{Name: "head-body", Method: "HEAD", answer: func(w *bufio.Writer, id string) (string, time.Duration, connEnd) {
-		fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Echo-Id: %s\r\n\r\n", len(stray(id)), id)
+		fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Echo-Id: %s\r\n\r\n", len(stray(id, "late")), id)
 		// The body a HEAD answer must not have, 100 ms later.
-		return stray(id), 100 * time.Millisecond, keepOpen
+		return stray(id, "late"), 100 * time.Millisecond, keepOpen
 	}},
 	{Name: "head-body-same-write", Method: "HEAD", answer: func(w *bufio.Writer, id string) (string, time.Duration, connEnd) {
-		fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Echo-Id: %s\r\n\r\n%s", len(stray(id)), id, stray(id))
+		fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Echo-Id: %s\r\n\r\n%s", len(stray(id, "same-write")), id, stray(id, "same-write"))
 		return "", 0, keepOpen
 	}},
 	{Name: "204-body", Method: "GET", answer: func(w *bufio.Writer, id string) (string, time.Duration, connEnd) {
-		fmt.Fprintf(w, "HTTP/1.1 204 No Content\r\nX-Echo-Id: %s\r\n\r\n%s", id, stray(id))
+		fmt.Fprintf(w, "HTTP/1.1 204 No Content\r\nX-Echo-Id: %s\r\n\r\n%s", id, stray(id, "same-write"))
 		return "", 0, keepOpen
 	}},
 	{Name: "304-body", Method: "GET", answer: func(w *bufio.Writer, id string) (string, time.Duration, connEnd) {
-		fmt.Fprintf(w, "HTTP/1.1 304 Not Modified\r\nETag: \"1\"\r\nX-Echo-Id: %s\r\n\r\n%s", id, stray(id))
+		fmt.Fprintf(w, "HTTP/1.1 304 Not Modified\r\nETag: \"1\"\r\nX-Echo-Id: %s\r\n\r\n%s", id, stray(id, "same-write"))
 		return "", 0, keepOpen
 	}},
 	{Name: "two-content-lengths", Method: "GET", Fails: true, answer: func(w *bufio.Writer, id string) (string, time.Duration, connEnd) {
 		body := "id=" + id
-		fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nContent-Length: %d\r\nX-Echo-Id: %s\r\n\r\n%s%s", len(body), len(body)+5, id, body, stray(id))
+		fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nContent-Length: %d\r\nX-Echo-Id: %s\r\n\r\n%s%s", len(body), len(body)+5, id, body, stray(id, "same-write"))
 		return "", 0, keepOpen
 	}},
 	{Name: "garbage-between", Method: "GET", answer: func(w *bufio.Writer, id string) (string, time.Duration, connEnd) {
@@ -110,7 +112,7 @@ var Behaviours = []Behaviour{
 		answerOK(&b, id, "")
 		b.WriteString("\x00\x01 not HTTP at all\r\n\r\n")
 		io.WriteString(w, b.String())
-		return "garbage\r\n" + stray(id), 20 * time.Millisecond, keepOpen
+		return "garbage\r\n" + stray(id, "late"), 20 * time.Millisecond, keepOpen
 	}},
 	{Name: "early-close", Method: "GET", Fails: true, answer: func(w *bufio.Writer, id string) (string, time.Duration, connEnd) {
 		fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nX-Echo-Id: %s\r\n\r\nid=%s", id, id)
