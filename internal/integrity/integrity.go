@@ -221,15 +221,16 @@ routes:
 	}
 	base := "http://" + ln.Addr().String()
 	start := time.Now()
+	var clients sync.WaitGroup
 	for c := range o.Clients {
-		wg.Go(func() {
+		clients.Go(func() {
 			tr := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 4, ResponseHeaderTimeout: 30 * time.Second}
 			defer tr.CloseIdleConnections()
 			rng := rand.New(rand.NewPCG(uint64(prefix), uint64(c)))
 			for runCtx.Err() == nil {
 				n := sent.Add(1)
 				if o.Requests > 0 && n > o.Requests {
-					stop()
+					// The others finish the requests they have sent.
 					return
 				}
 				pick := rng.IntN(total)
@@ -267,6 +268,8 @@ routes:
 			}
 		})
 	}
+	clients.Wait()
+	stop()
 	wg.Wait()
 	r.Elapsed = time.Since(start)
 	for i, k := range kinds {
