@@ -19,6 +19,7 @@ import (
 
 	"github.com/crossgate/crossgate/cors"
 	"github.com/crossgate/crossgate/csrf"
+	"github.com/crossgate/crossgate/decisions"
 )
 
 // Mode says who owns CORS on a route.
@@ -84,6 +85,7 @@ type Gateway struct {
 	access   io.Writer
 	lineBufs sync.Pool // of *[]byte, for access-log lines
 	buffers  *bufferPool
+	recent   *decisions.Log // nil: none kept
 }
 
 // Options are the process-wide parts of a Gateway.
@@ -92,6 +94,9 @@ type Options struct {
 	Logger  *slog.Logger // events (reloads, upstream errors); nil: discard
 	// AccessLog receives one JSON line per request; nil writes none.
 	AccessLog io.Writer
+	// Decisions, when set, records the CORS decision on every request that
+	// has an Origin, for the console.
+	Decisions *decisions.Log
 }
 
 func newGateway(o Options) *Gateway {
@@ -101,7 +106,7 @@ func newGateway(o Options) *Gateway {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{metrics: o.Metrics, log: o.Logger, access: o.AccessLog, buffers: &bufferPool{}}
+	g := &Gateway{metrics: o.Metrics, log: o.Logger, access: o.AccessLog, buffers: &bufferPool{}, recent: o.Decisions}
 	g.lineBufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	return g
 }
@@ -143,6 +148,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := ""
 	if rt != nil {
 		id = rt.id
+		if g.recent != nil {
+			g.recent.Record(start, id, r, &d)
+		}
 		rt.metrics.request(rec.status())
 	} else {
 		g.metrics.request(id, rec.status())
