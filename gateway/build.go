@@ -36,7 +36,7 @@ func (g *Gateway) Swap(cfg *config.Config) error {
 }
 
 func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
-	s := &snapshot{upstreams: make(map[string]*upstream)}
+	s := &snapshot{cfg: cfg, upstreams: make(map[string]*upstream)}
 	for id, u := range cfg.Upstreams {
 		var targets []*url.URL
 		for _, t := range u.Targets {

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/cors"
 	"github.com/crossgate/crossgate/csrf"
 	"github.com/crossgate/crossgate/decisions"
@@ -73,6 +74,7 @@ type route struct {
 
 // snapshot is everything one config version needs to serve requests.
 type snapshot struct {
+	cfg       *config.Config
 	router    *router
 	upstreams map[string]*upstream
 }
@@ -113,6 +115,9 @@ func newGateway(o Options) *Gateway {
 
 // Metrics returns the gateway's metrics.
 func (g *Gateway) Metrics() *Metrics { return g.metrics }
+
+// Config returns the config the gateway serves new requests with.
+func (g *Gateway) Config() *config.Config { return g.cur.Load().cfg }
 
 // ServeHTTP routes the request and handles it with its route's chain.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {

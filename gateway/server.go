@@ -14,6 +14,7 @@ import (
 
 	"github.com/crossgate/crossgate/admin"
 	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/decisions"
 )
 
 // DrainTimeout bounds how long a stopping server waits for requests in
@@ -37,6 +38,7 @@ type Server struct {
 	Ready func(gateway, admin net.Addr)
 
 	gw       *Gateway
+	recent   *decisions.Log
 	draining atomic.Bool
 }
 
@@ -60,7 +62,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.gw, err = New(cfg, Options{Logger: log, AccessLog: s.AccessLog})
+	if cfg.Admin != nil && cfg.Admin.Listen != "" {
+		s.recent = &decisions.Log{}
+	}
+	s.gw, err = New(cfg, Options{Logger: log, AccessLog: s.AccessLog, Decisions: s.recent})
 	if err != nil {
 		return err
 	}
@@ -91,7 +96,13 @@ func (s *Server) Run(ctx context.Context) error {
 			return fmt.Errorf("admin listener: %w", err)
 		}
 		adminAddr = aln.Addr()
-		admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		h, err := s.adminHandler(cfg)
+		if err != nil {
+			ln.Close()
+			aln.Close()
+			return err
+		}
+		admin = newAdminServer(h)
 		go func() { _ = admin.Serve(aln) }()
 	}
 	log.Info("gateway listening", "addr", ln.Addr().String(), "tls", cfg.TLS != nil, "routes", len(cfg.Routes), "revision", cfg.Revision)
@@ -177,9 +188,28 @@ func (s *Server) load(ctx context.Context) (*config.Config, error) {
 // Gateway returns the running gateway, once Run has built it.
 func (s *Server) Gateway() *Gateway { return s.gw }
 
-func (s *Server) adminHandler() http.Handler {
+// newAdminServer serves the admin listener. Shutting it down ends the
+// console's event streams, which would otherwise hold the drain for as long
+// as a console stays open.
+func newAdminServer(h http.Handler) *http.Server {
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	srv.RegisterOnShutdown(cancel)
+	return srv
+}
+
+func (s *Server) adminHandler(cfg *config.Config) (http.Handler, error) {
+	auth, err := admin.NewAuth(cfg.Admin.Keys)
+	if err != nil {
+		return nil, err
+	}
 	return admin.Handler(admin.Options{
-		Metrics: s.gw.metrics.Registry,
-		Ready:   func() bool { return !s.draining.Load() },
-	})
+		Metrics:   s.gw.metrics.Registry,
+		Ready:     func() bool { return !s.draining.Load() },
+		Auth:      auth,
+		Config:    s.gw.Config,
+		Explain:   s.gw.Explain,
+		Decisions: s.recent,
+	}), nil
 }

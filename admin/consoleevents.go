@@ -1,0 +1,161 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/crossgate/crossgate/decisions"
+)
+
+// How the decisions stream is paced and bounded.
+const (
+	// eventInterval is how often the stream looks for new decisions: a
+	// decision reaches the console within about this long.
+	eventInterval = 250 * time.Millisecond
+	// eventIdle is how often the stream sends when nothing was decided,
+	// so that the chart moves on.
+	eventIdle = time.Second
+	// eventEntries bounds the decisions one event lists: the newest.
+	eventEntries = 50
+	// eventRates is how many seconds of counts each event after the
+	// first carries; the first carries them all.
+	eventRates = 5
+	// streamLifetime ends a stream after a while; EventSource reconnects
+	// by itself, with Last-Event-ID, and the server's state is renewed.
+	streamLifetime = 10 * time.Minute
+)
+
+// verdict is the browser's verdict on a group's sample request, as the
+// console shows it.
+type verdict struct {
+	Allowed bool   `json:"allowed"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+	Cause   string `json:"cause,omitempty"`
+	Fix     string `json:"fix,omitempty"`
+	Config  string `json:"config,omitempty"`
+	Policy  string `json:"policy,omitempty"`
+	Mode    string `json:"mode,omitempty"`
+	Note    string `json:"note,omitempty"`
+}
+
+// eventGroup is a group as an event carries it: its verdict the first
+// time the stream sends the group.
+type eventGroup struct {
+	decisions.Group
+	Verdict *verdict `json:"verdict,omitempty"`
+}
+
+// event is the data of one "decisions" event.
+type event struct {
+	Seq      uint64            `json:"seq"`
+	Entries  []decisions.Entry `json:"entries"`
+	Groups   []eventGroup      `json:"groups"`
+	Overflow uint64            `json:"overflow"`
+	Rates    []decisions.Rate  `json:"rates"`
+}
+
+// events streams the decisions as Server-Sent Events: one "decisions"
+// event when anything was decided, at most every eventInterval, and at
+// least every eventIdle. Each carries the newest decisions, the groups
+// whose count changed and the last seconds' counts. The stream keeps, per
+// connection, the count it last sent of each group: at most
+// decisions.MaxGroups numbers.
+func (c *console) events(w http.ResponseWriter, r *http.Request, _ *session) {
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	var after uint64
+	if id, err := strconv.ParseUint(r.Header.Get("Last-Event-ID"), 10, 64); err == nil {
+		after = id
+	}
+	sent := map[uint64]uint64{} // group id -> count sent
+	ctx, cancel := context.WithTimeout(r.Context(), streamLifetime)
+	defer cancel()
+	tick := time.NewTicker(eventInterval)
+	defer tick.Stop()
+	var last time.Time
+	first := true
+	for {
+		now := time.Now()
+		b := c.log.Read(after, now)
+		if first || b.Seq != after || now.Sub(last) >= eventIdle {
+			ev := c.event(ctx, b, sent, first)
+			data, _ := json.Marshal(ev)
+			if _, err := w.Write([]byte("id: " + strconv.FormatUint(b.Seq, 10) + "\nevent: decisions\ndata: ")); err != nil {
+				return
+			}
+			_, _ = w.Write(data)
+			if _, err := w.Write([]byte("\n\n")); err != nil {
+				return
+			}
+			if rc.Flush() != nil {
+				return
+			}
+			after, last, first = b.Seq, now, false
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// event builds the event for b, given the counts already sent.
+func (c *console) event(ctx context.Context, b decisions.Batch, sent map[uint64]uint64, first bool) event {
+	ev := event{Seq: b.Seq, Entries: b.Entries, Overflow: b.Overflow, Rates: b.Rates, Groups: []eventGroup{}}
+	if len(ev.Entries) > eventEntries {
+		ev.Entries = ev.Entries[len(ev.Entries)-eventEntries:]
+	}
+	if ev.Entries == nil {
+		ev.Entries = []decisions.Entry{}
+	}
+	if !first && len(ev.Rates) > eventRates {
+		ev.Rates = ev.Rates[len(ev.Rates)-eventRates:]
+	}
+	live := make(map[uint64]bool, len(b.Groups))
+	for _, g := range b.Groups {
+		live[g.ID] = true
+		n, known := sent[g.ID]
+		if known && n == g.Count {
+			continue
+		}
+		eg := eventGroup{Group: g}
+		if !known {
+			eg.Verdict = c.verdict(ctx, g)
+		}
+		sent[g.ID] = g.Count
+		ev.Groups = append(ev.Groups, eg)
+	}
+	for id := range sent {
+		if !live[id] {
+			delete(sent, id)
+		}
+	}
+	return ev
+}
+
+// verdict explains a group's sample request with the config now served.
+func (c *console) verdict(ctx context.Context, g decisions.Group) *verdict {
+	scheme := "http"
+	if cfg := c.snapshot(); cfg != nil && cfg.TLS != nil {
+		scheme = "https"
+	}
+	res, err := decisions.Explain(ctx, c.answer, scheme, g.Sample)
+	if err != nil {
+		// A request no page can make, such as a malformed Origin from a
+		// scanner: there is no browser verdict to show.
+		return &verdict{Note: "no browser sends this request: " + err.Error()}
+	}
+	v := &verdict{Allowed: res.Browser.Allowed, Policy: res.Policy, Mode: res.Mode, Note: res.Note}
+	if e := res.Browser.Error; e != nil {
+		v.Code, v.Message, v.Cause, v.Fix, v.Config = string(e.Code), e.Message, e.Cause, e.Fix, e.Config
+	}
+	return v
+}
