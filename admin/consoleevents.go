@@ -40,6 +40,9 @@ type verdict struct {
 	Policy  string `json:"policy,omitempty"`
 	Mode    string `json:"mode,omitempty"`
 	Note    string `json:"note,omitempty"`
+	// Gateway says what the gateway's policy refused, as its
+	// Crossgate-Cors-Refusal header does.
+	Gateway string `json:"gateway,omitempty"`
 }
 
 // eventGroup is a group as an event carries it: its verdict the first
@@ -156,6 +159,19 @@ func (c *console) verdict(ctx context.Context, g decisions.Group) *verdict {
 	v := &verdict{Allowed: res.Browser.Allowed, Policy: res.Policy, Mode: res.Mode, Note: res.Note}
 	if e := res.Browser.Error; e != nil {
 		v.Code, v.Message, v.Cause, v.Fix, v.Config = string(e.Code), e.Message, e.Cause, e.Fix, e.Config
+	}
+	for _, st := range res.Steps {
+		if !st.Allowed && st.Kind != "none" {
+			who := "policy " + res.Policy
+			if res.Policy == "" {
+				who = "the route's own policy"
+			}
+			v.Gateway = who + " refused the " + st.Kind + ": " + st.Reason
+			if st.Detail != "" {
+				v.Gateway += ": " + st.Detail
+			}
+			break
+		}
 	}
 	return v
 }

@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crossgate/crossgate/admin"
 	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/decisions"
 	"github.com/crossgate/crossgate/gateway"
 )
 
@@ -23,6 +25,7 @@ type Options struct {
 	GatewayPort int // the gateway, on 127.0.0.1
 	AllowedPort int // the allowed page, served on localhost
 	OtherPort   int // the other page, served on 127.0.0.1
+	AdminPort   int // the admin listener with the console, on 127.0.0.1
 	Logger      *slog.Logger
 }
 
@@ -34,6 +37,9 @@ type Demo struct {
 	AllowedPage string
 	// OtherPage is the page whose origin the policy does not allow.
 	OtherPage string
+	// ConsoleURL is the web console of the admin listener, which shows
+	// the gateway's CORS decisions as the pages make them.
+	ConsoleURL string
 
 	servers []func(context.Context) error // each server's Shutdown
 	serve   chan error
@@ -46,29 +52,35 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		"127.0.0.1:0", // the sample API
 		hostPort("127.0.0.1", o.GatewayPort),
 		hostPort("localhost", o.AllowedPort),
-		hostPort("127.0.0.1", o.OtherPort))
+		hostPort("127.0.0.1", o.OtherPort),
+		hostPort("127.0.0.1", o.AdminPort))
 	if err != nil {
 		return nil, err
 	}
-	apiLn, gwLn, allowedLn, otherLn := lns[0], lns[1], lns[2], lns[3]
+	apiLn, gwLn, allowedLn, otherLn, adminLn := lns[0], lns[1], lns[2], lns[3], lns[4]
 	d := &Demo{serve: make(chan error, len(lns))}
 	d.GatewayURL = "http://127.0.0.1:" + port(gwLn)
 	allowedOrigin := "http://localhost:" + port(allowedLn)
 	d.AllowedPage = allowedOrigin + "/"
 	d.OtherPage = "http://127.0.0.1:" + port(otherLn) + "/"
+	d.ConsoleURL = "http://127.0.0.1:" + port(adminLn) + "/ui/"
 
 	cfg, err := config.Parse("demo.yaml", []byte(fmt.Sprintf(demoConfig, gwLn.Addr(), allowedOrigin, apiLn.Addr())))
 	if err != nil {
 		closeAll(lns)
 		return nil, fmt.Errorf("demo config: %w", err)
 	}
-	gw, err := gateway.New(cfg, gateway.Options{Logger: o.Logger})
+	recent := &decisions.Log{}
+	gw, err := gateway.New(cfg, gateway.Options{Logger: o.Logger, Decisions: recent})
 	if err != nil {
 		closeAll(lns)
 		return nil, err
 	}
 	d.run(apiLn, sampleAPI())
 	d.runGateway(gwLn, gw)
+	d.runAdmin(adminLn, admin.Handler(admin.Options{
+		Metrics: gw.Metrics().Registry, Config: gw.Config, Explain: gw.Explain, Decisions: recent,
+	}))
 	d.run(allowedLn, page("Allowed page", allowedOrigin, d.GatewayURL, true))
 	d.run(otherLn, page("Other page", strings.TrimSuffix(d.OtherPage, "/"), d.GatewayURL, false))
 	return d, nil
@@ -97,6 +109,12 @@ routes:
 
 func (d *Demo) run(ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	d.start(ln, srv.Serve, srv.Shutdown)
+}
+
+// runAdmin serves the admin listener as crossgate serve does.
+func (d *Demo) runAdmin(ln net.Listener, h http.Handler) {
+	srv := gateway.NewAdminServer(h)
 	d.start(ln, srv.Serve, srv.Shutdown)
 }
 

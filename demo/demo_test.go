@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -70,6 +72,26 @@ func TestDemoInChromium(t *testing.T) {
 				t.Errorf("page ran %d calls, want %d: %v", len(got), len(p.want), got)
 			}
 		})
+	}
+
+	// The console shows the other page's refused calls.
+	other := strings.TrimSuffix(d.OtherPage, "/")
+	var reasons []string
+	if _, err := b.Eval(ctx, d.ConsoleURL, `new Promise((resolve, reject) => {
+  const deadline = Date.now() + 10000;
+  const check = () => {
+    const rows = [...document.querySelectorAll("#groups-table tr.group.refused")]
+      .filter((tr) => tr.querySelector(".origin").textContent === `+strconv.Quote(other)+`);
+    if (rows.length > 0) resolve(rows.map((tr) => tr.querySelector(".reason").textContent));
+    else if (Date.now() > deadline) reject(new Error("the console shows no refusal of the other page"));
+    else setTimeout(check, 50);
+  };
+  check();
+})`, &reasons); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(reasons, "origin-not-allowed") {
+		t.Errorf("the console shows the other page's calls refused for %v, want origin-not-allowed", reasons)
 	}
 }
 

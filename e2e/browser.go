@@ -388,6 +388,22 @@ func evaluate(ctx context.Context, pageURL, js string, result any) error {
 	return nil
 }
 
+// ScreenshotSize returns a PNG of the page pageURL as it is now, opening it
+// if no call has yet, with the tab's viewport width by height CSS pixels.
+// The viewport stays so for the tab's later calls.
+func (b *Browser) ScreenshotSize(ctx context.Context, pageURL string, width, height int64) ([]byte, error) {
+	var png []byte
+	_, err := b.run(ctx, pageURL, false, func(ctx context.Context) error {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+			return err
+		}
+		var err error
+		png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		return err
+	})
+	return png, err
+}
+
 // Screenshot returns a PNG of the page pageURL as it is now, opening it if no
 // call has yet.
 func (b *Browser) Screenshot(ctx context.Context, pageURL string) ([]byte, error) {

@@ -102,7 +102,7 @@ func (s *Server) Run(ctx context.Context) error {
 			aln.Close()
 			return err
 		}
-		admin = newAdminServer(h)
+		admin = NewAdminServer(h)
 		go func() { _ = admin.Serve(aln) }()
 	}
 	log.Info("gateway listening", "addr", ln.Addr().String(), "tls", cfg.TLS != nil, "routes", len(cfg.Routes), "revision", cfg.Revision)
@@ -188,10 +188,10 @@ func (s *Server) load(ctx context.Context) (*config.Config, error) {
 // Gateway returns the running gateway, once Run has built it.
 func (s *Server) Gateway() *Gateway { return s.gw }
 
-// newAdminServer serves the admin listener. Shutting it down ends the
-// console's event streams, which would otherwise hold the drain for as long
-// as a console stays open.
-func newAdminServer(h http.Handler) *http.Server {
+// NewAdminServer returns the server of an admin listener that serves h.
+// Shutting it down ends the console's event streams, which would otherwise
+// hold the drain for as long as a console stays open.
+func NewAdminServer(h http.Handler) *http.Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}

@@ -14,6 +14,7 @@ export function verdictBlock(v) {
   return h("div", {class: "verdict refused"},
     h("p", {}, h("strong", {}, "Blocked"), " ", h("code", {class: "code"}, v.code)),
     h("p", {class: "message"}, v.message),
+    v.gateway ? h("p", {}, h("strong", {}, "Gateway: "), h("span", {class: "gateway"}, v.gateway)) : null,
     h("p", {}, h("strong", {}, "Cause: "), h("span", {class: "cause"}, v.cause)),
     h("p", {}, h("strong", {}, "Fix: "), h("span", {class: "fix"}, v.fix)),
     v.config ? h("pre", {class: "config"}, v.config) : null,

@@ -26,7 +26,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	}
 	o := demo.Options{}
 	if *port != 0 {
-		o = demo.Options{GatewayPort: *port, AllowedPort: *port + 1, OtherPort: *port + 2}
+		o = demo.Options{GatewayPort: *port, AllowedPort: *port + 1, OtherPort: *port + 2, AdminPort: *port + 3}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -34,7 +34,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "crossgate demo: %v\n", err)
 		if errors.Is(err, syscall.EADDRINUSE) {
-			fmt.Fprintln(stderr, "Another program uses one of its ports: pick others with --port N (N to N+2), or --port 0 for any free ones.")
+			fmt.Fprintln(stderr, "Another program uses one of its ports: pick others with --port N (N to N+3), or --port 0 for any free ones.")
 		}
 		return 1
 	}
@@ -43,11 +43,13 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
   gateway (API at /api/users/42)   %s
   allowed page                     %s
   other page (not allowed)         %s
+  console (every CORS decision)    %s
 
 Open both pages in a browser: the allowed page's calls succeed (but the one
 with a header the policy does not allow); the other page's calls are blocked
-by the browser. Ctrl-C stops the demo.
-`, d.GatewayURL, d.AllowedPage, d.OtherPage)
+by the browser. The console shows each decision as it is made, why the
+browser blocked a call and how to fix it. Ctrl-C stops the demo.
+`, d.GatewayURL, d.AllowedPage, d.OtherPage, d.ConsoleURL)
 	if err := d.Wait(ctx); err != nil {
 		fmt.Fprintf(stderr, "crossgate demo: %v\n", err)
 		return 1

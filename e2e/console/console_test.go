@@ -43,7 +43,6 @@ func TestViewsLoadWithoutErrors(t *testing.T) {
 			}
 		})
 	}
-	e.screenshot(t, e.console+"#playground", "playground-empty")
 }
 
 // TestEveryConsoleResponseHasCSP asks for every kind of console response,
@@ -137,7 +136,6 @@ func TestRefusedRequestAppearsWithinASecond(t *testing.T) {
 			t.Errorf("fix %q, config %q: want the origin allowed", s.Fix, s.Config)
 		}
 	}
-	e.screenshot(t, e.console+"#decisions", "decisions")
 
 	// In file mode the fix is the YAML line to write.
 	var yaml string
@@ -153,7 +151,6 @@ func TestRefusedRequestAppearsWithinASecond(t *testing.T) {
 	if want := `allow_origins: ["` + e.app.Origin + `", "` + origin + `"]`; strings.TrimSpace(yaml) != want {
 		t.Errorf("file mode shows %q, want %q", yaml, want)
 	}
-	e.screenshot(t, e.console+"#decisions", "fix-file-mode")
 }
 
 // TestMarkupIsShownAsText sends the gateway an origin and a header list

@@ -153,7 +153,7 @@ func consoleErrors(tr e2e.Trace) []string {
 // as docs/console-<name>.png with -update-screenshots.
 func (e *env) screenshot(t *testing.T, pageURL, name string) {
 	t.Helper()
-	png, err := e.b.Screenshot(ctx(t), pageURL)
+	png, err := e.b.ScreenshotSize(ctx(t), pageURL, 1200, 900)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
