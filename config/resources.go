@@ -1,0 +1,287 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Kind is a kind of resource that a cluster shares: the collections of the
+// config file that a cluster store holds one value per entry of.
+type Kind string
+
+// Kinds of resources, named as the config file's keys.
+const (
+	KindPolicies  Kind = "policies"
+	KindUpstreams Kind = "upstreams"
+	KindRoutes    Kind = "routes"
+)
+
+// Kinds lists every Kind.
+var Kinds = []Kind{KindPolicies, KindUpstreams, KindRoutes}
+
+// Resources are the parts of a config that the nodes of a cluster share:
+// its policies, upstreams, routes and defaults, each a JSON value with the
+// config file's keys (a route without its id, which is its name here). The
+// node's own file gives the rest: listen, tls and admin.
+//
+// Values are literal: unlike the config file's, their ${NAME} is not
+// replaced from the environment, so that what one node stores means the
+// same on every node, and no value can read a node's environment.
+type Resources struct {
+	Policies  map[string]json.RawMessage
+	Upstreams map[string]json.RawMessage
+	Routes    map[string]json.RawMessage
+	// Defaults is the value of defaults; nil when there is none.
+	Defaults json.RawMessage
+}
+
+// Of returns the resources of kind k.
+func (r *Resources) Of(k Kind) map[string]json.RawMessage {
+	switch k {
+	case KindPolicies:
+		return r.Policies
+	case KindUpstreams:
+		return r.Upstreams
+	case KindRoutes:
+		return r.Routes
+	}
+	return nil
+}
+
+// With returns a copy of r in which the resource k/id has the value v, or
+// is absent when v is nil.
+func (r *Resources) With(k Kind, id string, v json.RawMessage) *Resources {
+	out := &Resources{
+		Policies:  maps.Clone(r.Policies),
+		Upstreams: maps.Clone(r.Upstreams),
+		Routes:    maps.Clone(r.Routes),
+		Defaults:  r.Defaults,
+	}
+	m := out.Of(k)
+	if m == nil {
+		m = make(map[string]json.RawMessage)
+		switch k {
+		case KindPolicies:
+			out.Policies = m
+		case KindUpstreams:
+			out.Upstreams = m
+		case KindRoutes:
+			out.Routes = m
+		}
+	}
+	if v == nil {
+		delete(m, id)
+	} else {
+		m[id] = v
+	}
+	return out
+}
+
+// ResourceSource is the name a config built from Resources gives as its
+// file in errors and lint findings.
+const ResourceSource = "cluster"
+
+// Config builds the snapshot of these resources for a node whose own file
+// is node (nil for none), and validates it as Parse does; the error is an
+// Errors. Error paths name routes by id ("routes.users.upstream"), and
+// their positions, which would be in a document nobody wrote, are left
+// out.
+func (r *Resources) Config(node *Config) (*Config, error) {
+	doc, err := r.document()
+	if err != nil {
+		return nil, err
+	}
+	c, err := Parse(ResourceSource, doc)
+	if err != nil {
+		if es, ok := err.(Errors); ok {
+			ids := slices.Sorted(maps.Keys(r.Routes))
+			for _, e := range es {
+				e.Line, e.Col = 0, 0
+				e.Path = routePath(e.Path, ids)
+			}
+			return nil, es.sorted()
+		}
+		return nil, err
+	}
+	c.pos = nil
+	if node != nil {
+		c.Listen, c.TLS, c.Admin = node.Listen, node.TLS, node.Admin
+	}
+	return c, nil
+}
+
+// RoutePath rewrites a path that names a route by its index in c.Routes,
+// "routes[2].upstream", to name it by its id, "routes.users.upstream", as
+// the resources of a cluster do.
+func (c *Config) RoutePath(path string) string {
+	ids := make([]string, len(c.Routes))
+	for i, rt := range c.Routes {
+		ids[i] = rt.ID
+	}
+	return routePath(path, ids)
+}
+
+func routePath(path string, ids []string) string {
+	rest, ok := strings.CutPrefix(path, "routes[")
+	if !ok {
+		return path
+	}
+	n, tail, ok := strings.Cut(rest, "]")
+	i, err := strconv.Atoi(n)
+	if !ok || err != nil || i < 0 || i >= len(ids) || ids[i] == "" {
+		return path
+	}
+	return "routes." + ids[i] + tail
+}
+
+// document assembles the resources into one JSON config document, which
+// is also YAML, for Parse. Routes are sorted by id; the config's routes
+// are matched by their specificity, not their order.
+func (r *Resources) document() ([]byte, error) {
+	for _, k := range Kinds {
+		for _, id := range slices.Sorted(maps.Keys(r.Of(k))) {
+			if !json.Valid(r.Of(k)[id]) {
+				return nil, Errors{{File: ResourceSource, Path: string(k) + "." + id, Msg: fmt.Sprintf("%s %q: the value is not valid JSON", k, id)}}
+			}
+		}
+	}
+	if r.Defaults != nil && !json.Valid(r.Defaults) {
+		return nil, Errors{{File: ResourceSource, Path: "defaults", Msg: "defaults: the value is not valid JSON"}}
+	}
+	var b bytes.Buffer
+	b.WriteString("{")
+	sep := ""
+	field := func(name string, v json.RawMessage) error {
+		lit, err := literal(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		b.WriteString(sep)
+		sep = ",\n"
+		name, _ = jsonString(name)
+		b.WriteString(name + ": ")
+		b.Write(lit)
+		return nil
+	}
+	for _, k := range []Kind{KindPolicies, KindUpstreams} {
+		m := r.Of(k)
+		if len(m) == 0 {
+			continue
+		}
+		obj := make(map[string]json.RawMessage, len(m))
+		for id, v := range m {
+			obj[id] = v
+		}
+		v, err := json.Marshal(obj)
+		if err != nil {
+			return nil, Errors{{File: ResourceSource, Path: string(k), Msg: fmt.Sprintf("%s: %v", k, err)}}
+		}
+		if err := field(string(k), v); err != nil {
+			return nil, Errors{{File: ResourceSource, Path: string(k), Msg: err.Error()}}
+		}
+	}
+	if len(r.Routes) > 0 {
+		var routes []json.RawMessage
+		for _, id := range slices.Sorted(maps.Keys(r.Routes)) {
+			v, err := withID(r.Routes[id], id)
+			if err != nil {
+				return nil, Errors{{File: ResourceSource, Path: "routes." + id, Msg: fmt.Sprintf("route %q: %v", id, err)}}
+			}
+			routes = append(routes, v)
+		}
+		v, _ := json.Marshal(routes)
+		if err := field("routes", v); err != nil {
+			return nil, Errors{{File: ResourceSource, Path: "routes", Msg: err.Error()}}
+		}
+	}
+	if r.Defaults != nil {
+		if err := field("defaults", r.Defaults); err != nil {
+			return nil, Errors{{File: ResourceSource, Path: "defaults", Msg: err.Error()}}
+		}
+	}
+	b.WriteString("}")
+	return b.Bytes(), nil
+}
+
+// withID returns a route's value with its id: the route's own, which must
+// then be id, or id.
+func withID(v json.RawMessage, id string) (json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(v, &obj); err != nil || obj == nil {
+		// Not an object: Parse says what is wrong with it, where.
+		return v, nil
+	}
+	if own, ok := obj["id"]; ok {
+		var s string
+		if json.Unmarshal(own, &s) != nil || s != id {
+			return nil, fmt.Errorf("id %s is not the route's name %q; leave id out", own, id)
+		}
+		return v, nil
+	}
+	obj["id"], _ = json.Marshal(id)
+	return json.Marshal(obj)
+}
+
+// literal returns v with every $ in its strings doubled, so that Parse
+// keeps them as they are instead of substituting environment variables.
+func literal(v json.RawMessage) (json.RawMessage, error) {
+	if !bytes.Contains(v, []byte("$")) {
+		if !json.Valid(v) {
+			return nil, fmt.Errorf("not valid JSON")
+		}
+		return v, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	var x any
+	if err := dec.Decode(&x); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %v", err)
+	}
+	return json.Marshal(escapeDollars(x))
+}
+
+func escapeDollars(x any) any {
+	switch x := x.(type) {
+	case string:
+		return strings.ReplaceAll(x, "$", "$$")
+	case []any:
+		for i := range x {
+			x[i] = escapeDollars(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = escapeDollars(x[k])
+		}
+	}
+	return x
+}
+
+func jsonString(s string) (string, error) {
+	b, err := json.Marshal(s)
+	return string(b), err
+}
+
+// RoutesUsing returns the ids of the routes of c that use the policy or
+// upstream k/id: by name, or for a policy also through the defaults.
+func (c *Config) RoutesUsing(k Kind, id string) []string {
+	var out []string
+	for _, r := range c.Routes {
+		used := false
+		switch k {
+		case KindUpstreams:
+			used = r.Upstream == id
+		case KindPolicies:
+			name, _ := c.RoutePolicy(r)
+			used = name == id
+		}
+		if used {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
