@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -96,7 +95,7 @@ func (r *Resources) Config(node *Config) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := Parse(ResourceSource, doc)
+	c, err := ParseLiteral(ResourceSource, doc)
 	if err != nil {
 		if es, ok := err.(Errors); ok {
 			ids := slices.Sorted(maps.Keys(r.Routes))
@@ -153,36 +152,10 @@ func (r *Resources) document() ([]byte, error) {
 	if r.Defaults != nil && !json.Valid(r.Defaults) {
 		return nil, Errors{{File: ResourceSource, Path: "defaults", Msg: "defaults: the value is not valid JSON"}}
 	}
-	var b bytes.Buffer
-	b.WriteString("{")
-	sep := ""
-	field := func(name string, v json.RawMessage) error {
-		lit, err := literal(v)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		b.WriteString(sep)
-		sep = ",\n"
-		name, _ = jsonString(name)
-		b.WriteString(name + ": ")
-		b.Write(lit)
-		return nil
-	}
+	doc := make(map[string]any)
 	for _, k := range []Kind{KindPolicies, KindUpstreams} {
-		m := r.Of(k)
-		if len(m) == 0 {
-			continue
-		}
-		obj := make(map[string]json.RawMessage, len(m))
-		for id, v := range m {
-			obj[id] = v
-		}
-		v, err := json.Marshal(obj)
-		if err != nil {
-			return nil, Errors{{File: ResourceSource, Path: string(k), Msg: fmt.Sprintf("%s: %v", k, err)}}
-		}
-		if err := field(string(k), v); err != nil {
-			return nil, Errors{{File: ResourceSource, Path: string(k), Msg: err.Error()}}
+		if m := r.Of(k); len(m) > 0 {
+			doc[string(k)] = m
 		}
 	}
 	if len(r.Routes) > 0 {
@@ -194,18 +167,13 @@ func (r *Resources) document() ([]byte, error) {
 			}
 			routes = append(routes, v)
 		}
-		v, _ := json.Marshal(routes)
-		if err := field("routes", v); err != nil {
-			return nil, Errors{{File: ResourceSource, Path: "routes", Msg: err.Error()}}
-		}
+		doc["routes"] = routes
 	}
 	if r.Defaults != nil {
-		if err := field("defaults", r.Defaults); err != nil {
-			return nil, Errors{{File: ResourceSource, Path: "defaults", Msg: err.Error()}}
-		}
+		doc["defaults"] = r.Defaults
 	}
-	b.WriteString("}")
-	return b.Bytes(), nil
+	// Every value is valid JSON, so the document encodes.
+	return json.Marshal(doc)
 }
 
 // withID returns a route's value with its id: the route's own, which must
@@ -225,45 +193,6 @@ func withID(v json.RawMessage, id string) (json.RawMessage, error) {
 	}
 	obj["id"], _ = json.Marshal(id)
 	return json.Marshal(obj)
-}
-
-// literal returns v with every $ in its strings doubled, so that Parse
-// keeps them as they are instead of substituting environment variables.
-func literal(v json.RawMessage) (json.RawMessage, error) {
-	if !bytes.Contains(v, []byte("$")) {
-		if !json.Valid(v) {
-			return nil, fmt.Errorf("not valid JSON")
-		}
-		return v, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(v))
-	dec.UseNumber()
-	var x any
-	if err := dec.Decode(&x); err != nil {
-		return nil, fmt.Errorf("not valid JSON: %v", err)
-	}
-	return json.Marshal(escapeDollars(x))
-}
-
-func escapeDollars(x any) any {
-	switch x := x.(type) {
-	case string:
-		return strings.ReplaceAll(x, "$", "$$")
-	case []any:
-		for i := range x {
-			x[i] = escapeDollars(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = escapeDollars(x[k])
-		}
-	}
-	return x
-}
-
-func jsonString(s string) (string, error) {
-	b, err := json.Marshal(s)
-	return string(b), err
 }
 
 // RoutesUsing returns the ids of the routes of c that use the policy or

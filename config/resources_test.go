@@ -137,3 +137,24 @@ func TestRoutesUsing(t *testing.T) {
 		}
 	}
 }
+
+// TestParseLiteral: ParseLiteral reads ${NAME} as text, so that a config
+// sent by a client cannot read the gateway's environment.
+func TestParseLiteral(t *testing.T) {
+	t.Setenv("CROSSGATE_TEST_SECRET", "https://secret.example.com")
+	data := []byte("policies: {web: {allow_origins: [https://a.example.com], allow_origin_regex: ['${CROSSGATE_TEST_SECRET}']}}\n")
+	c, err := config.ParseLiteral("req", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Policies["web"].AllowOriginRegex[0]; got != "${CROSSGATE_TEST_SECRET}" {
+		t.Errorf("ParseLiteral substituted: %q", got)
+	}
+	c, err = config.Parse("file", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Policies["web"].AllowOriginRegex[0]; got != "https://secret.example.com" {
+		t.Errorf("Parse did not substitute: %q", got)
+	}
+}
