@@ -1,7 +1,9 @@
 package config
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -37,7 +39,16 @@ type Resources struct {
 	Routes    map[string]json.RawMessage
 	// Defaults is the value of defaults; nil when there is none.
 	Defaults json.RawMessage
+
+	// Revision and Versions are set by a ResourceStore: the store's
+	// revision these were read at, and the version of each resource, by
+	// VersionKey, which changes whenever the resource does (an ETag).
+	Revision int64
+	Versions map[string]int64
 }
+
+// VersionKey is the key of the resource k/id in Resources.Versions.
+func VersionKey(k Kind, id string) string { return string(k) + "/" + id }
 
 // Of returns the resources of kind k.
 func (r *Resources) Of(k Kind) map[string]json.RawMessage {
@@ -60,6 +71,8 @@ func (r *Resources) With(k Kind, id string, v json.RawMessage) *Resources {
 		Upstreams: maps.Clone(r.Upstreams),
 		Routes:    maps.Clone(r.Routes),
 		Defaults:  r.Defaults,
+		Revision:  r.Revision,
+		Versions:  r.Versions,
 	}
 	m := out.Of(k)
 	if m == nil {
@@ -213,4 +226,52 @@ func (c *Config) RoutesUsing(k Kind, id string) []string {
 		}
 	}
 	return out
+}
+
+// ResourceStore is a Store whose resources can be read and changed one at a
+// time, as the Admin API does: a cluster store.
+type ResourceStore interface {
+	// Resources returns the store's resources, with their revision and
+	// versions.
+	Resources(ctx context.Context) (*Resources, error)
+	// Change sets the resource k/id to v, or deletes it when v is nil,
+	// once the whole resulting snapshot is valid; it returns the
+	// resource's new version. With ifMatch above 0 it changes the
+	// resource only if its version is still ifMatch. Errors: an Errors
+	// when the result would be invalid, ErrNotFound, a *ConflictError,
+	// an *InUseError.
+	Change(ctx context.Context, k Kind, id string, v json.RawMessage, ifMatch int64) (version int64, err error)
+	// Nodes returns the status of every node, as each reported it.
+	Nodes(ctx context.Context) ([]json.RawMessage, error)
+}
+
+// ErrNotFound is the error of a change to a resource that does not exist.
+var ErrNotFound = errors.New("no such resource")
+
+// ConflictError is the error of a change made on a version of a resource
+// that is no longer its current one.
+type ConflictError struct {
+	Kind Kind
+	ID   string
+	// Version is the resource's current version, 0 when it is gone.
+	Version int64
+}
+
+func (e *ConflictError) Error() string {
+	if e.Version == 0 {
+		return fmt.Sprintf("%s/%s was deleted since it was read; read it again", e.Kind, e.ID)
+	}
+	return fmt.Sprintf("%s/%s changed since it was read (now version %d); read it again and reapply the change", e.Kind, e.ID, e.Version)
+}
+
+// InUseError is the error of deleting a policy or upstream that routes
+// use.
+type InUseError struct {
+	Kind   Kind
+	ID     string
+	Routes []string
+}
+
+func (e *InUseError) Error() string {
+	return fmt.Sprintf("%s/%s is used by the routes %s; change or delete them first", e.Kind, e.ID, strings.Join(e.Routes, ", "))
 }
