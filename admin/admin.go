@@ -1,10 +1,11 @@
-// Package admin serves the gateway's admin listener: Prometheus metrics and
-// the health endpoints that orchestrators probe.
+// Package admin serves the gateway's admin listener: Prometheus metrics,
+// the health endpoints that orchestrators probe, and the Admin API.
 package admin
 
 import (
 	"net/http"
 
+	"github.com/crossgate/crossgate/config"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -16,6 +17,19 @@ type Options struct {
 	// Ready reports whether the gateway takes new requests; /readyz
 	// answers 503 while it does not (during a drain).
 	Ready func() bool
+	// ConfigReady, when set, reports whether the gateway has a config to
+	// serve (a cluster node before its first snapshot has none); /readyz
+	// answers 503 with the error while it does not.
+	ConfigReady func() error
+
+	// Auth, when set with Config, serves the Admin API (/v1/) with its
+	// keys.
+	Auth *Auth
+	// Config returns the config the gateway serves.
+	Config func() *config.Config
+	// Store, when set, is the cluster store the Admin API reads and
+	// changes; without one the API reads Config and is read-only.
+	Store config.ResourceStore
 }
 
 // Handler returns the admin listener's handler:
@@ -23,6 +37,7 @@ type Options struct {
 //	GET /metrics   Prometheus metrics
 //	GET /healthz   200 while the process runs
 //	GET /readyz    200 while the gateway takes new requests, else 503
+//	/v1/...        the Admin API (see registerAPI), with Auth and Config
 func Handler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{}))
@@ -34,7 +49,16 @@ func Handler(o Options) http.Handler {
 			http.Error(w, "draining", http.StatusServiceUnavailable)
 			return
 		}
+		if o.ConfigReady != nil {
+			if err := o.ConfigReady(); err != nil {
+				http.Error(w, err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	if o.Auth != nil && o.Config != nil {
+		registerAPI(mux, o.Auth, &api{current: o.Config, store: o.Store})
+	}
 	return mux
 }
