@@ -1,8 +1,15 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // ResourcesOf returns the resources of c, each encoded as the canonical
@@ -141,3 +148,126 @@ func refJSON(ref *PolicyRef) any {
 
 // duration writes d as Parse reads it back: "30s", "1m30s".
 func duration(d time.Duration) string { return d.String() }
+
+// YAML returns r as a config file that Parse reads back to the same
+// resources: policies, upstreams, routes (each with its id) and defaults.
+// A $ that Parse would substitute is written $$.
+func (r *Resources) YAML() ([]byte, error) {
+	root := &yaml.Node{Kind: yaml.MappingNode}
+	add := func(m *yaml.Node, key string, v *yaml.Node) {
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, v)
+	}
+	for _, k := range []Kind{KindPolicies, KindUpstreams} {
+		if len(r.Of(k)) == 0 {
+			continue
+		}
+		m := &yaml.Node{Kind: yaml.MappingNode}
+		for _, id := range slices.Sorted(maps.Keys(r.Of(k))) {
+			v, err := yamlValue(r.Of(k)[id])
+			if err != nil {
+				return nil, fmt.Errorf("%s/%s: %w", k, id, err)
+			}
+			add(m, id, v)
+		}
+		add(root, string(k), m)
+	}
+	if len(r.Routes) > 0 {
+		list := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, id := range slices.Sorted(maps.Keys(r.Routes)) {
+			v, err := yamlValue(r.Routes[id])
+			if err != nil || v.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("routes/%s: not a JSON object (%v)", id, err)
+			}
+			idKey := &yaml.Node{Kind: yaml.ScalarNode, Value: "id"}
+			idValue := &yaml.Node{Kind: yaml.ScalarNode, Value: escapeDollars(id), Style: yaml.DoubleQuotedStyle}
+			v.Content = append([]*yaml.Node{idKey, idValue}, withoutKey(v.Content, "id")...)
+			list.Content = append(list.Content, v)
+		}
+		add(root, "routes", list)
+	}
+	if r.Defaults != nil {
+		v, err := yamlValue(r.Defaults)
+		if err != nil {
+			return nil, fmt.Errorf("defaults: %w", err)
+		}
+		add(root, "defaults", v)
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), enc.Close()
+}
+
+// yamlValue turns a JSON value into YAML nodes: mappings in block style,
+// lists of scalars on one line, strings quoted.
+func yamlValue(v json.RawMessage) (*yaml.Node, error) {
+	if !json.Valid(v) {
+		return nil, fmt.Errorf("the value is not valid JSON")
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(v, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) == 0 {
+		return nil, fmt.Errorf("the value is empty")
+	}
+	n := doc.Content[0]
+	var style func(n *yaml.Node)
+	style = func(n *yaml.Node) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			n.Style = 0
+		case yaml.SequenceNode:
+			n.Style = yaml.FlowStyle
+			for _, c := range n.Content {
+				if c.Kind != yaml.ScalarNode {
+					n.Style = 0
+				}
+			}
+		case yaml.ScalarNode:
+			if n.Tag == "!!str" {
+				n.Value = escapeDollars(n.Value)
+				n.Style = yaml.DoubleQuotedStyle
+			}
+		}
+		n.Line, n.Column = 0, 0
+		for i, c := range n.Content {
+			if n.Kind == yaml.MappingNode && i%2 == 0 {
+				c.Style = 0 // keys plain
+				continue
+			}
+			style(c)
+		}
+	}
+	style(n)
+	return n, nil
+}
+
+func withoutKey(content []*yaml.Node, key string) []*yaml.Node {
+	var out []*yaml.Node
+	for i := 0; i+1 < len(content); i += 2 {
+		if content[i].Value != key {
+			out = append(out, content[i], content[i+1])
+		}
+	}
+	return out
+}
+
+// escapeDollars doubles each $ that Parse would otherwise take as the
+// start of a substitution ($$ or ${): the others it keeps as they are.
+func escapeDollars(s string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '$' && i+1 < len(s) && (s[i+1] == '$' || s[i+1] == '{') {
+			b.WriteByte('$')
+		}
+	}
+	return b.String()
+}

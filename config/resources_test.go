@@ -158,3 +158,32 @@ func TestParseLiteral(t *testing.T) {
 		t.Errorf("Parse did not substitute: %q", got)
 	}
 }
+
+// TestResourcesYAML: the YAML of resources (config pull) parses back to
+// the same resources (config push), $ signs included.
+func TestResourcesYAML(t *testing.T) {
+	t.Setenv("CSRF_SECRET", strings.Repeat("s", 40))
+	t.Setenv("X", "substituted")
+	c, err := config.Load("testdata/resources.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dollars := config.ResourcesOf(c).With(config.KindPolicies, "dollars",
+		json.RawMessage(`{"allow_origins": ["https://a.example.com"], "allow_origin_regex": ["^https://b\\.example\\.com$", "^https://(${X})\\.example\\.com$", "^https://c$$\\.example\\.com$"], "mode": "gateway", "preflight_status": 204}`))
+	want, err := dollars.Config(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := config.ResourcesOf(want)
+	data, err := r.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := config.Parse("pulled.yaml", data)
+	if err != nil {
+		t.Fatalf("the YAML does not parse: %v\n%s", err, data)
+	}
+	if got := config.ResourcesOf(back); !reflect.DeepEqual(got, r) {
+		t.Errorf("the resources differ after YAML and back:\n%s", data)
+	}
+}

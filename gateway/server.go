@@ -14,6 +14,7 @@ import (
 
 	"github.com/crossgate/crossgate/admin"
 	"github.com/crossgate/crossgate/config"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DrainTimeout bounds how long a stopping server waits for requests in
@@ -37,6 +38,7 @@ type Server struct {
 	Ready func(gateway, admin net.Addr)
 
 	gw       *Gateway
+	current  atomic.Pointer[config.Config]
 	draining atomic.Bool
 }
 
@@ -63,6 +65,13 @@ func (s *Server) Run(ctx context.Context) error {
 	s.gw, err = New(cfg, Options{Logger: log, AccessLog: s.AccessLog})
 	if err != nil {
 		return err
+	}
+	s.current.Store(cfg)
+	if c, ok := s.Store.(prometheus.Collector); ok {
+		// A cluster store's own metrics: applied revision, source up.
+		if err := s.gw.metrics.Registry.Register(c); err != nil {
+			return fmt.Errorf("store metrics: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -91,7 +100,13 @@ func (s *Server) Run(ctx context.Context) error {
 			return fmt.Errorf("admin listener: %w", err)
 		}
 		adminAddr = aln.Addr()
-		admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		h, err := s.adminHandler(cfg.Admin)
+		if err != nil {
+			ln.Close()
+			aln.Close()
+			return err
+		}
+		admin = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = admin.Serve(aln) }()
 	}
 	log.Info("gateway listening", "addr", ln.Addr().String(), "tls", cfg.TLS != nil, "routes", len(cfg.Routes), "revision", cfg.Revision)
@@ -154,6 +169,7 @@ func (s *Server) reload(ctx context.Context, log *slog.Logger, first *config.Con
 		return
 	}
 	s.gw.metrics.Reload(true)
+	s.current.Store(cfg)
 	if cfg.Listen != first.Listen || (cfg.TLS == nil) != (first.TLS == nil) {
 		log.Warn("listen and tls changes take effect on restart")
 	}
@@ -177,9 +193,28 @@ func (s *Server) load(ctx context.Context) (*config.Config, error) {
 // Gateway returns the running gateway, once Run has built it.
 func (s *Server) Gateway() *Gateway { return s.gw }
 
-func (s *Server) adminHandler() http.Handler {
-	return admin.Handler(admin.Options{
+// Config returns the config the gateway serves, once Run has loaded it.
+func (s *Server) Config() *config.Config { return s.current.Load() }
+
+// adminHandler serves the admin listener. The Admin API's keys are read at
+// start, like the listeners; with a cluster store the API changes the
+// cluster's config, else it is read-only.
+func (s *Server) adminHandler(a *config.Admin) (http.Handler, error) {
+	auth, err := admin.NewAuth(a.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
+	}
+	o := admin.Options{
 		Metrics: s.gw.metrics.Registry,
 		Ready:   func() bool { return !s.draining.Load() },
-	})
+		Auth:    auth,
+		Config:  s.Config,
+	}
+	if rs, ok := s.Store.(config.ResourceStore); ok {
+		o.Store = rs
+	}
+	if r, ok := s.Store.(interface{ Ready() error }); ok {
+		o.ConfigReady = r.Ready
+	}
+	return admin.Handler(o), nil
 }

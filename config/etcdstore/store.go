@@ -185,6 +185,9 @@ func New(o Options) (*Store, error) {
 	}, nil
 }
 
+// Endpoints returns the etcd endpoints of the store.
+func (s *Store) Endpoints() []string { return s.o.Endpoints }
+
 // Close stops watching, removes the node's status and closes the client.
 func (s *Store) Close() error {
 	if s.stop != nil {
