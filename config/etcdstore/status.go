@@ -56,7 +56,12 @@ func (s *Store) report(ctx context.Context) {
 	key := s.prefix + "nodes/" + s.o.NodeID
 	var b backoff
 	for ctx.Err() == nil {
-		lease, ka, err := s.grant(ctx)
+		cli, err := s.client()
+		var lease clientv3.LeaseID
+		var ka <-chan *clientv3.LeaseKeepAliveResponse
+		if err == nil {
+			lease, ka, err = s.grant(ctx, cli)
+		}
 		if err != nil {
 			s.metrics.up.Set(0)
 			b.wait(ctx)
@@ -70,7 +75,7 @@ func (s *Store) report(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 				rctx, cancel := s.ctx(context.Background())
-				_, _ = s.cli.Revoke(rctx, lease)
+				_, _ = cli.Revoke(rctx, lease)
 				cancel()
 				return
 			case _, ok := <-ka:
@@ -91,7 +96,7 @@ func (s *Store) report(ctx context.Context) {
 				last = time.Now()
 				data, _ := json.Marshal(s.Status())
 				rctx, cancel := s.ctx(ctx)
-				_, err := s.cli.Put(rctx, key, string(data), clientv3.WithLease(lease))
+				_, err := cli.Put(rctx, key, string(data), clientv3.WithLease(lease))
 				cancel()
 				if err != nil {
 					s.markStatusLocked() // try again
@@ -102,14 +107,14 @@ func (s *Store) report(ctx context.Context) {
 	}
 }
 
-func (s *Store) grant(ctx context.Context) (clientv3.LeaseID, <-chan *clientv3.LeaseKeepAliveResponse, error) {
+func (s *Store) grant(ctx context.Context, cli *clientv3.Client) (clientv3.LeaseID, <-chan *clientv3.LeaseKeepAliveResponse, error) {
 	rctx, cancel := s.ctx(ctx)
 	defer cancel()
-	g, err := s.cli.Grant(rctx, int64(s.o.LeaseTTL/time.Second))
+	g, err := cli.Grant(rctx, int64(s.o.LeaseTTL/time.Second))
 	if err != nil {
 		return 0, nil, err
 	}
-	ka, err := s.cli.KeepAlive(ctx, g.ID)
+	ka, err := cli.KeepAlive(ctx, g.ID)
 	if err != nil {
 		return 0, nil, err
 	}

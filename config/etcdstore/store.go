@@ -90,7 +90,7 @@ type Options struct {
 type Store struct {
 	o       Options
 	prefix  string // with a trailing /
-	cli     *clientv3.Client
+	cliConf clientv3.Config
 	log     *slog.Logger
 	metrics *metrics
 	started time.Time
@@ -99,6 +99,9 @@ type Store struct {
 	stop      context.CancelFunc
 	done      sync.WaitGroup
 	first     chan struct{} // closed once the first Load may answer
+
+	cliMu sync.Mutex
+	cli   *clientv3.Client // made by client
 
 	mu          sync.Mutex
 	subs        []chan struct{}
@@ -154,7 +157,7 @@ func New(o Options) (*Store, error) {
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = DefaultLeaseTTL
 	}
-	cli, err := clientv3.New(clientv3.Config{
+	conf := clientv3.Config{
 		Endpoints:   o.Endpoints,
 		Username:    o.Username,
 		Password:    o.Password,
@@ -164,9 +167,6 @@ func New(o Options) (*Store, error) {
 		DialKeepAliveTime:    2 * time.Second,
 		DialKeepAliveTimeout: 2 * time.Second,
 		Logger:               zap.NewNop(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("etcd: %w", err)
 	}
 	log := o.Logger
 	if log == nil {
@@ -175,7 +175,7 @@ func New(o Options) (*Store, error) {
 	return &Store{
 		o:           o,
 		prefix:      o.Prefix + "/",
-		cli:         cli,
+		cliConf:     conf,
 		log:         log,
 		metrics:     newMetrics(),
 		started:     time.Now(),
@@ -194,7 +194,28 @@ func (s *Store) Close() error {
 		s.stop()
 	}
 	s.done.Wait()
+	s.cliMu.Lock()
+	defer s.cliMu.Unlock()
+	if s.cli == nil {
+		return nil
+	}
 	return s.cli.Close()
+}
+
+// client returns the etcd client, made on first use. Making one does not
+// wait for etcd, except with a user and password, when it fetches a token;
+// while etcd is unreachable that fails, and the next call tries again.
+func (s *Store) client() (*clientv3.Client, error) {
+	s.cliMu.Lock()
+	defer s.cliMu.Unlock()
+	if s.cli == nil {
+		cli, err := clientv3.New(s.cliConf)
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		s.cli = cli
+	}
+	return s.cli, nil
 }
 
 // start starts the watch and the status reports, once.

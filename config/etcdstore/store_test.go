@@ -276,3 +276,30 @@ func metricValue(t *testing.T, c prometheus.Collector, name, label string) float
 	t.Fatalf("no metric %s{%s}", name, label)
 	return 0
 }
+
+// TestStoreAuth: with etcd's authentication on, a store with the user's
+// password reads and writes, and one without is refused.
+func TestStoreAuth(t *testing.T) {
+	cluster := etcdtest.Start(t, 1)
+	cli := cluster.Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, step := range []func() error{
+		func() error { _, err := cli.UserAdd(ctx, "root", "root-password"); return err },
+		func() error { _, err := cli.UserGrantRole(ctx, "root", "root"); return err },
+		func() error { _, err := cli.AuthEnable(ctx); return err },
+	} {
+		if err := step(); err != nil {
+			t.Fatalf("enabling etcd auth: %v", err)
+		}
+	}
+	s := newStore(t, cluster.Endpoints(), etcdstore.Options{Username: "root", Password: "root-password"})
+	push(t, s, baseConfig)
+	if r, err := s.Resources(ctx); err != nil || len(r.Policies) != 1 {
+		t.Errorf("with the password: %v, %v", r, err)
+	}
+	anonymous := newStore(t, cluster.Endpoints(), etcdstore.Options{RequestTimeout: time.Second})
+	if _, err := anonymous.Resources(ctx); err == nil {
+		t.Error("without a password, etcd answered")
+	}
+}

@@ -27,7 +27,7 @@ func (s *Store) sync(ctx context.Context) {
 	var b backoff
 	reason := resyncStart
 	for ctx.Err() == nil {
-		r, err := s.read(ctx)
+		r, _, err := s.readAll(ctx)
 		if err != nil {
 			s.metrics.up.Set(0)
 			s.log.Warn("etcd is unreachable; retrying", "error", err.Error())
@@ -46,27 +46,6 @@ func (s *Store) sync(ctx context.Context) {
 			b.wait(ctx)
 		}
 	}
-}
-
-// read returns every resource under the prefix, linearizably.
-func (s *Store) read(ctx context.Context) (*config.Resources, error) {
-	rctx, cancel := s.ctx(ctx)
-	defer cancel()
-	resp, err := s.cli.Get(rctx, s.prefix, clientv3.WithPrefix())
-	if err != nil {
-		return nil, err
-	}
-	r := &config.Resources{
-		Policies:  make(map[string]json.RawMessage),
-		Upstreams: make(map[string]json.RawMessage),
-		Routes:    make(map[string]json.RawMessage),
-		Revision:  resp.Header.Revision,
-		Versions:  make(map[string]int64),
-	}
-	for _, kv := range resp.Kvs {
-		s.set(r, kv)
-	}
-	return r, nil
 }
 
 // set records kv in r, whose maps are made, when it is a resource; it
@@ -117,9 +96,13 @@ func (s *Store) key(k config.Kind, id string) string {
 func (s *Store) watch(ctx context.Context, r *config.Resources) (reason string, err error) {
 	// A member cut off from its cluster's leader would otherwise keep a
 	// watch open that never reports anything again.
+	cli, err := s.client()
+	if err != nil {
+		return resyncLost, err
+	}
 	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 	defer cancel()
-	for resp := range s.cli.Watch(wctx, s.prefix, clientv3.WithPrefix(), clientv3.WithRev(r.Revision+1)) {
+	for resp := range cli.Watch(wctx, s.prefix, clientv3.WithPrefix(), clientv3.WithRev(r.Revision+1)) {
 		if resp.CompactRevision != 0 {
 			return resyncCompacted, resp.Err()
 		}

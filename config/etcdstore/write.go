@@ -35,9 +35,13 @@ func (s *Store) Resources(ctx context.Context) (*config.Resources, error) {
 
 // readAll reads the resources and the serial key's revision.
 func (s *Store) readAll(ctx context.Context) (*config.Resources, int64, error) {
+	cli, err := s.client()
+	if err != nil {
+		return nil, 0, err
+	}
 	rctx, cancel := s.ctx(ctx)
 	defer cancel()
-	resp, err := s.cli.Get(rctx, s.prefix, clientv3.WithPrefix())
+	resp, err := cli.Get(rctx, s.prefix, clientv3.WithPrefix())
 	if err != nil {
 		return nil, 0, unavailable(err)
 	}
@@ -104,8 +108,12 @@ func (s *Store) Change(ctx context.Context, k config.Kind, id string, v json.Raw
 			canonical := config.ResourcesOf(cfg).Of(k)[id]
 			op = clientv3.OpPut(key, string(canonical))
 		}
+		cli, err := s.client()
+		if err != nil {
+			return 0, err
+		}
 		rctx, cancel := s.ctx(ctx)
-		resp, err := s.cli.Txn(rctx).If(
+		resp, err := cli.Txn(rctx).If(
 			clientv3.Compare(clientv3.ModRevision(s.prefix+serialKey), "=", serial),
 			clientv3.Compare(clientv3.ModRevision(key), "=", current),
 		).Then(op, clientv3.OpPut(s.prefix+serialKey, "")).Commit()
@@ -147,9 +155,13 @@ func (s *Store) build(r *config.Resources) (*config.Config, error) {
 
 // Nodes returns the status of every node that reports one.
 func (s *Store) Nodes(ctx context.Context) ([]json.RawMessage, error) {
+	cli, err := s.client()
+	if err != nil {
+		return nil, err
+	}
 	rctx, cancel := s.ctx(ctx)
 	defer cancel()
-	resp, err := s.cli.Get(rctx, s.prefix+"nodes/", clientv3.WithPrefix())
+	resp, err := cli.Get(rctx, s.prefix+"nodes/", clientv3.WithPrefix())
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -228,8 +240,12 @@ func (s *Store) Replace(ctx context.Context, c *config.Config) (Diff, error) {
 			return Diff{}, fmt.Errorf("etcd: the push changes %d resources, more than the %d operations etcd takes in one transaction (its --max-txn-ops); raise that limit on every member", len(ops), maxTxnOps-1)
 		}
 		ops = append(ops, clientv3.OpPut(s.prefix+serialKey, ""))
+		cli, err := s.client()
+		if err != nil {
+			return Diff{}, err
+		}
 		rctx, cancel := s.ctx(ctx)
-		resp, err := s.cli.Txn(rctx).If(clientv3.Compare(clientv3.ModRevision(s.prefix+serialKey), "=", serial)).Then(ops...).Commit()
+		resp, err := cli.Txn(rctx).If(clientv3.Compare(clientv3.ModRevision(s.prefix+serialKey), "=", serial)).Then(ops...).Commit()
 		cancel()
 		if err != nil {
 			return Diff{}, unavailable(err)
