@@ -74,7 +74,9 @@ func (s *Store) report(ctx context.Context) {
 		for {
 			select {
 			case <-ctx.Done():
-				rctx, cancel := s.ctx(context.Background())
+				// Leave at once, unless etcd is down: then the lease
+				// expires.
+				rctx, cancel := context.WithTimeout(context.Background(), time.Second)
 				_, _ = cli.Revoke(rctx, lease)
 				cancel()
 				return

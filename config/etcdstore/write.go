@@ -33,15 +33,16 @@ func (s *Store) Resources(ctx context.Context) (*config.Resources, error) {
 	return r, err
 }
 
-// readAll reads the resources and the serial key's revision.
-func (s *Store) readAll(ctx context.Context) (*config.Resources, int64, error) {
+// readAll reads the resources and the serial key's revision, linearizably
+// unless opts say otherwise.
+func (s *Store) readAll(ctx context.Context, opts ...clientv3.OpOption) (*config.Resources, int64, error) {
 	cli, err := s.client()
 	if err != nil {
 		return nil, 0, err
 	}
 	rctx, cancel := s.ctx(ctx)
 	defer cancel()
-	resp, err := cli.Get(rctx, s.prefix, clientv3.WithPrefix())
+	resp, err := cli.Get(rctx, s.prefix, append(opts, clientv3.WithPrefix())...)
 	if err != nil {
 		return nil, 0, unavailable(err)
 	}
@@ -76,13 +77,23 @@ func unavailable(err error) error {
 // encoding of what was sent.
 func (s *Store) Change(ctx context.Context, k config.Kind, id string, v json.RawMessage, ifMatch int64) (int64, error) {
 	key := s.key(k, id)
-	for range maxAttempts {
-		r, serial, err := s.readAll(ctx)
+	for attempt := range maxAttempts {
+		// The first read is the member's own, without a round of
+		// consensus: the transaction's comparisons refuse a change made
+		// on a stale read, and the next attempt reads linearizably.
+		var opts []clientv3.OpOption
+		if attempt == 0 {
+			opts = append(opts, clientv3.WithSerializable())
+		}
+		r, serial, err := s.readAll(ctx, opts...)
 		if err != nil {
 			return 0, err
 		}
 		vk := config.VersionKey(k, id)
 		current := r.Versions[vk]
+		if attempt == 0 && (ifMatch > 0 && current != ifMatch || v == nil && current == 0) {
+			continue // maybe a stale read: read again before refusing
+		}
 		switch {
 		case ifMatch > 0 && current != ifMatch:
 			return 0, &config.ConflictError{Kind: k, ID: id, Version: current}
