@@ -8,7 +8,6 @@ import (
 
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/decisions"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -20,14 +19,23 @@ type Options struct {
 	// Ready reports whether the gateway takes new requests; /readyz
 	// answers 503 while it does not (during a drain).
 	Ready func() bool
+	// ConfigReady, when set, reports whether the gateway has a config to
+	// serve (a cluster node before its first snapshot has none); /readyz
+	// answers 503 with the error while it does not.
+	ConfigReady func() error
 
-	// Auth checks the Admin API's keys; nil is an Auth without keys.
+	// Auth, when set with Config, serves the Admin API (/v1/) with its
+	// keys.
 	Auth *Auth
-	// Config returns the config the gateway serves. With Explain and
-	// Decisions it enables POST /v1/explain and the console.
+	// Config returns the config the gateway serves.
 	Config func() *config.Config
+	// Store, when set, is the cluster store the Admin API reads and
+	// changes; without one the API reads Config and is read-only.
+	Store config.ResourceStore
+
 	// Explain answers a request as the gateway would, without sending it
-	// (gateway.Gateway.Explain).
+	// (gateway.Gateway.Explain). With Config and Decisions it enables
+	// POST /v1/explain and the console.
 	Explain func(*http.Request) decisions.Answer
 	// Decisions are the gateway's recent CORS decisions.
 	Decisions *decisions.Log
@@ -38,9 +46,10 @@ type Options struct {
 //	GET /metrics   Prometheus metrics
 //	GET /healthz   200 while the process runs
 //	GET /readyz    200 while the gateway takes new requests, else 503
+//	/v1/...        the Admin API (see registerAPI), with Auth and Config
 //	POST /v1/explain  a request in, the route, the gateway's answers and
-//	               the browser's verdict out (viewer)
-//	/ui/           the web console
+//	               the browser's verdict out (viewer), with Explain
+//	/ui/           the web console, with Explain and Decisions
 func Handler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	if o.Config != nil && o.Explain != nil && o.Decisions != nil {
@@ -61,7 +70,16 @@ func Handler(o Options) http.Handler {
 			http.Error(w, "draining", http.StatusServiceUnavailable)
 			return
 		}
+		if o.ConfigReady != nil {
+			if err := o.ConfigReady(); err != nil {
+				http.Error(w, err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	if o.Auth != nil && o.Config != nil {
+		registerAPI(mux, o.Auth, &api{current: o.Config, store: o.Store})
+	}
 	return mux
 }

@@ -50,6 +50,7 @@ type console struct {
 	answer   func(*http.Request) decisions.Answer
 	snapshot func() *config.Config
 	api      http.Handler
+	writable bool // a cluster store: the Admin API changes the config
 	csrf     *csrf.Protection
 	mux      *http.ServeMux
 
@@ -72,7 +73,7 @@ func newConsole(o Options, auth *Auth, api http.Handler) *console {
 	if err != nil {
 		panic("admin: console CSRF config: " + err.Error()) // a constant config
 	}
-	c := &console{auth: auth, log: o.Decisions, answer: o.Explain, snapshot: o.Config, api: api, csrf: p,
+	c := &console{auth: auth, log: o.Decisions, answer: o.Explain, snapshot: o.Config, api: api, writable: o.Store != nil, csrf: p,
 		mux: http.NewServeMux(), sessions: make(map[string]*session)}
 	files, _ := fs.Sub(uiFiles, "ui")
 	static := http.StripPrefix("/ui/", http.FileServerFS(files))

@@ -50,10 +50,13 @@ type routeView struct {
 
 // configView is the JSON of GET /ui/api/config.
 type configView struct {
-	File     string         `json:"file"`
-	Revision string         `json:"revision"`
-	Listen   string         `json:"listen"`
-	TLS      bool           `json:"tls"`
+	File     string `json:"file"`
+	Revision string `json:"revision"`
+	Listen   string `json:"listen"`
+	TLS      bool   `json:"tls"`
+	// Writable reports cluster mode, where the Admin API changes the
+	// config; in file mode the console shows the lines to write.
+	Writable bool           `json:"writable"`
 	Routes   []routeView    `json:"routes"`
 	Policies []policyView   `json:"policies"`
 	Other    []lint.Finding `json:"other_findings"`
@@ -61,7 +64,9 @@ type configView struct {
 
 func (c *console) config(w http.ResponseWriter, r *http.Request, _ *session) {
 	cfg := c.snapshot()
-	writeJSON(w, http.StatusOK, viewConfig(cfg, lint.Check(cfg)))
+	v := viewConfig(cfg, lint.Check(cfg))
+	v.Writable = c.writable
+	writeJSON(w, http.StatusOK, v)
 }
 
 // viewConfig lays out cfg and its findings for the console: each finding

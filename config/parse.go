@@ -32,6 +32,19 @@ func Load(path string) (*Config, error) {
 // error messages. When the config is refused the error is an Errors that
 // lists every problem, each with its line and column.
 func Parse(filename string, data []byte) (*Config, error) {
+	return parse(filename, data, true)
+}
+
+// ParseLiteral is Parse without the substitution of environment variables:
+// ${NAME} and $$ stay as they are. It reads configs that come from
+// elsewhere than the gateway's own file, such as the Admin API's requests
+// and a cluster's resources, which must not read (nor echo in an error)
+// the gateway's environment.
+func ParseLiteral(filename string, data []byte) (*Config, error) {
+	return parse(filename, data, false)
+}
+
+func parse(filename string, data []byte, substitute bool) (*Config, error) {
 	d := &decoder{
 		file:        filename,
 		pos:         make(map[string]position),
@@ -48,7 +61,9 @@ func Parse(filename string, data []byte) (*Config, error) {
 		// meant to serve nothing; refusing it keeps the last good config.
 		return nil, Errors{{File: filename, Line: 1, Col: 1, Msg: "the config is empty"}}
 	}
-	d.substitute(root)
+	if substitute {
+		d.substitute(root)
+	}
 	c := d.config(root)
 	c.file, c.pos = filename, d.pos
 	sum := sha256.Sum256(data)

@@ -15,6 +15,7 @@ import (
 	"github.com/crossgate/crossgate/admin"
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/decisions"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DrainTimeout bounds how long a stopping server waits for requests in
@@ -39,6 +40,7 @@ type Server struct {
 
 	gw       *Gateway
 	recent   *decisions.Log
+	current  atomic.Pointer[config.Config]
 	draining atomic.Bool
 }
 
@@ -69,6 +71,13 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.current.Store(cfg)
+	if c, ok := s.Store.(prometheus.Collector); ok {
+		// A cluster store's own metrics: applied revision, source up.
+		if err := s.gw.metrics.Registry.Register(c); err != nil {
+			return fmt.Errorf("store metrics: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("gateway listener: %w", err)
@@ -96,7 +105,7 @@ func (s *Server) Run(ctx context.Context) error {
 			return fmt.Errorf("admin listener: %w", err)
 		}
 		adminAddr = aln.Addr()
-		h, err := s.adminHandler(cfg)
+		h, err := s.adminHandler(cfg.Admin)
 		if err != nil {
 			ln.Close()
 			aln.Close()
@@ -165,6 +174,7 @@ func (s *Server) reload(ctx context.Context, log *slog.Logger, first *config.Con
 		return
 	}
 	s.gw.metrics.Reload(true)
+	s.current.Store(cfg)
 	if cfg.Listen != first.Listen || (cfg.TLS == nil) != (first.TLS == nil) {
 		log.Warn("listen and tls changes take effect on restart")
 	}
@@ -199,17 +209,30 @@ func NewAdminServer(h http.Handler) *http.Server {
 	return srv
 }
 
-func (s *Server) adminHandler(cfg *config.Config) (http.Handler, error) {
-	auth, err := admin.NewAuth(cfg.Admin.Keys)
+// Config returns the config the gateway serves, once Run has loaded it.
+func (s *Server) Config() *config.Config { return s.current.Load() }
+
+// adminHandler serves the admin listener. The Admin API's keys are read at
+// start, like the listeners; with a cluster store the API changes the
+// cluster's config, else it is read-only.
+func (s *Server) adminHandler(a *config.Admin) (http.Handler, error) {
+	auth, err := admin.NewAuth(a.Keys)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("admin: %w", err)
 	}
-	return admin.Handler(admin.Options{
+	o := admin.Options{
 		Metrics:   s.gw.metrics.Registry,
 		Ready:     func() bool { return !s.draining.Load() },
 		Auth:      auth,
-		Config:    s.gw.Config,
+		Config:    s.Config,
 		Explain:   s.gw.Explain,
 		Decisions: s.recent,
-	}), nil
+	}
+	if rs, ok := s.Store.(config.ResourceStore); ok {
+		o.Store = rs
+	}
+	if r, ok := s.Store.(interface{ Ready() error }); ok {
+		o.ConfigReady = r.Ready
+	}
+	return admin.Handler(o), nil
 }

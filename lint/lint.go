@@ -87,6 +87,18 @@ func Parse(filename string, data []byte) []Finding {
 	return Check(c)
 }
 
+// ParseLiteral lints config text as Parse does, reading it with
+// config.ParseLiteral: ${NAME} is not replaced from the environment. It
+// lints configs sent to the Admin API, whose findings must not show the
+// gateway's environment.
+func ParseLiteral(filename string, data []byte) []Finding {
+	c, err := config.ParseLiteral(filename, data)
+	if err != nil {
+		return refused(filename, err)
+	}
+	return Check(c)
+}
+
 // Check lints a valid config, such as one that config.Parse returned, and
 // returns its findings sorted by position.
 // A config that fails c.Validate, such as one built in code, gives the

@@ -117,46 +117,70 @@ export class DecisionsView {
       .sort((a, b) => (a.allowed - b.allowed) || (new Date(b.last) - new Date(a.last)));
     if (groups.length === 0) {
       replace(this.groupsEl, h("p", {class: "muted", id: "no-groups"}, "No CORS decisions yet. Requests with an Origin header show up here within a second."));
+      this.tbody = null;
       return;
     }
-    const rows = [];
+    if (!this.tbody) {
+      this.tbody = h("tbody", {});
+      this.rows = new Map();
+      replace(this.groupsEl, h("table", {id: "groups-table"},
+        h("thead", {}, h("tr", {}, ["Count", "Result", "Route", "Origin", "Reason", "Last"].map((t) => h("th", {}, t)))),
+        this.tbody));
+    }
+    // Rows are kept by group, so that an open fix panel survives updates:
+    // a known group only gets its count and time changed.
+    const shown = new Set();
     for (const g of groups) {
-      const isOpen = this.open.has(g.id);
-      rows.push(h("tr", {class: "group " + (g.allowed ? "allowed" : "refused"), "data-id": g.id, onclick: () => {
-        if (this.open.has(g.id)) this.open.delete(g.id); else this.open.add(g.id);
-        this.drawGroups();
-      }},
-      h("td", {class: "count"}, String(g.count)),
-      h("td", {}, h("span", {class: "tag " + (g.allowed ? "ok" : "bad")}, g.allowed ? "allowed" : "refused")),
-      h("td", {class: "route"}, g.route),
-      h("td", {class: "origin"}, h("code", {}, g.origin)),
-      h("td", {class: "reason"}, g.reason, g.detail ? [": ", h("code", {class: "detail"}, g.detail)] : null),
-      h("td", {class: "muted"}, ago(g.last))));
-      if (isOpen || !g.allowed) {
-        const v = g.verdict;
-        rows.push(h("tr", {class: "sub", "data-id": g.id},
-          h("td", {colspan: 6},
-            h("p", {class: "muted"}, g.kind + " " + g.sample.method + " " + g.sample.host + g.sample.path),
-            verdictBlock(v),
-            !g.allowed && fixable(g) ? h("button", {type: "button", class: "fix-button", onclick: (e) => {
-              e.stopPropagation();
-              const panel = e.target.parentElement.querySelector(".fix-panel") || h("div", {class: "fix-panel"});
-              e.target.parentElement.appendChild(panel);
-              fixPanel(panel, g, this.state);
-            }}, fixable(g).label) : null)));
+      let r = this.rows.get(g.id);
+      if (!r) {
+        r = this.groupRows(g);
+        this.rows.set(g.id, r);
+      }
+      replace(r.count, String(g.count));
+      replace(r.last, ago(g.last));
+      r.sub.classList.toggle("hidden", g.allowed && !this.open.has(g.id));
+      this.tbody.appendChild(r.tr);
+      this.tbody.appendChild(r.sub);
+      shown.add(g.id);
+    }
+    for (const [id, r] of this.rows) {
+      if (!shown.has(id)) {
+        r.tr.remove();
+        r.sub.remove();
       }
     }
-    // Keep open fix panels: redraw only rows whose content changed.
-    if (this.groupsEl.querySelector(".fix-panel")) {
-      for (const tr of this.groupsEl.querySelectorAll("tr.group")) {
-        const g = this.groups.get(Number(tr.getAttribute("data-id")));
-        if (g) replace(tr.querySelector(".count"), String(g.count));
-      }
-      return;
+  }
+
+  // groupRows makes the two rows of group g: the summary, and below it the
+  // browser's verdict with the fix.
+  groupRows(g) {
+    const count = h("td", {class: "count"});
+    const last = h("td", {class: "muted"});
+    const tr = h("tr", {class: "group " + (g.allowed ? "allowed" : "refused"), "data-id": g.id, onclick: () => {
+      if (this.open.has(g.id)) this.open.delete(g.id); else this.open.add(g.id);
+      this.drawGroups();
+    }},
+    count,
+    h("td", {}, h("span", {class: "tag " + (g.allowed ? "ok" : "bad")}, g.allowed ? "allowed" : "refused")),
+    h("td", {class: "route"}, g.route),
+    h("td", {class: "origin"}, h("code", {}, g.origin)),
+    h("td", {class: "reason"}, g.reason, g.detail ? [": ", h("code", {class: "detail"}, g.detail)] : null),
+    last);
+    const fix = !g.allowed && fixable(g);
+    const cell = h("td", {colspan: 6},
+      h("p", {class: "muted"}, g.kind + " " + g.sample.method + " " + g.sample.host + g.sample.path,
+        g.sample.headers && g.sample.headers.length ? [" with ", h("code", {class: "headers"}, g.sample.headers.map((x) => x.name).join(", "))] : null),
+      verdictBlock(g.verdict));
+    if (fix) {
+      const panel = h("div", {class: "fix-panel"});
+      cell.appendChild(h("button", {type: "button", class: "fix-button", onclick: (e) => {
+        e.stopPropagation();
+        fixPanel(panel, g, this.state);
+      }}, fix.label));
+      cell.appendChild(panel);
     }
-    replace(this.groupsEl, h("table", {id: "groups-table"},
-      h("thead", {}, h("tr", {}, ["Count", "Result", "Route", "Origin", "Reason", "Last"].map((t) => h("th", {}, t)))),
-      h("tbody", {}, rows)));
+    const sub = h("tr", {class: "sub", "data-id": g.id}, cell);
+    return {tr, sub, count, last};
   }
 
   drawEntries() {

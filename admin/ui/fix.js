@@ -1,5 +1,5 @@
 import {h, replace, findingList} from "./dom.js";
-import {post} from "./api.js";
+import {post, call} from "./api.js";
 import {applyFix} from "./apply.js";
 
 // fixable says which one-step fix a refused group has, if any: allow its
@@ -27,14 +27,19 @@ export async function fixPanel(panel, g, state) {
     return;
   }
   replace(panel, h("p", {class: "muted"}, "Preparing the change…"));
-  let p;
+  const name = route.policy.replace(/^policies\./, "");
+  let p, base;
   try {
+    if (state.config.writable) {
+      // The policy as the cluster has it now, and its ETag: Apply writes
+      // this version changed, or reports that someone changed it since.
+      base = await call("GET", "/ui/api/v1/policies/" + encodeURIComponent(name));
+    }
     p = await post("/ui/api/propose", {key: route.policy, field: fix.field, value: fix.value});
   } catch (x) {
     replace(panel, h("p", {class: "error"}, x.message));
     return;
   }
-  const name = route.policy.replace(/^policies\./, "");
   const parts = [
     h("h4", {}, fix.label + " in policy " + name),
     h("pre", {class: "diff"}, h("span", {class: "del"}, "- " + p.before), "\n", h("span", {class: "add"}, "+ " + p.after)),
@@ -47,7 +52,7 @@ export async function fixPanel(panel, g, state) {
     if (state.session.role === "admin") {
       parts.push(h("button", {type: "button", class: "apply", disabled: !!p.error, onclick: async () => {
         replace(out, h("p", {class: "muted"}, "Applying…"));
-        replace(out, await applyFix(name, fix.field, fix.value, p));
+        replace(out, await applyFix(name, fix.field, fix.value, base));
       }}, "Apply"));
     } else {
       parts.push(h("p", {class: "muted"}, "Your key is a viewer's: an admin key applies the change."));

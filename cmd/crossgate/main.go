@@ -5,6 +5,7 @@
 //	crossgate check URL --origin O  run a request as a browser would and explain the verdict
 //	crossgate scan URL          probe an endpoint for CORS misconfigurations
 //	crossgate lint [-c FILE]    audit a config for insecure or broken CORS
+//	crossgate config push|pull  replace or print a cluster's config in etcd
 //	crossgate version           version, commit, Go version
 package main
 
@@ -19,11 +20,12 @@ import (
 const usage = `Usage: crossgate <command> [flags]
 
 Commands:
-  serve [-c FILE]         run the gateway from a YAML config (default crossgate.yaml)
+  serve [-c FILE]         run the gateway from a YAML config (default crossgate.yaml); --etcd URL,... for cluster mode
   demo                    run the gateway, a sample API and two web pages on loopback
   check URL --origin O    do what a browser does and explain its verdict (or --har FILE)
   scan URL                probe a live endpoint for CORS misconfigurations
   lint [-c FILE]          audit a config for insecure or broken CORS (--format text|json|sarif)
+  config push|pull        replace a cluster's config in etcd from a file, or print it (--etcd URL,...)
   version                 print the version, commit and Go version
 
 Run "crossgate <command> -h" for a command's flags.
@@ -50,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdScan(args[1:], stdout, stderr)
 	case "lint":
 		return cmdLint(args[1:], stdout, stderr)
+	case "config":
+		return cmdConfig(args[1:], stdout, stderr)
 	case "version":
 		return cmdVersion(stdout)
 	case "-h", "-help", "--help", "help":

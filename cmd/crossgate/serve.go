@@ -7,12 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/config/etcdstore"
 	"github.com/crossgate/crossgate/gateway"
 	"github.com/crossgate/crossgate/lint"
 )
@@ -20,9 +24,12 @@ import (
 func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	file := fs.String("c", defaultConfigFile, "config file; without one, the embedded default config")
+	file := fs.String("c", defaultConfigFile, "config file; without one, the embedded default config. With --etcd, the node's own file: listen, tls and admin")
+	etcd := addEtcdFlags(fs)
+	nodeID := fs.String("node-id", "", "with --etcd: the node's name in the cluster (default HOSTNAME-PORT)")
+	snapshot := fs.String("snapshot-file", "", "with --etcd: where the last good config is kept, to serve when etcd is down at start (default FILE.snapshot.json beside the -c file)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crossgate serve [-c FILE]")
+		fmt.Fprintln(stderr, "Usage: crossgate serve [-c FILE] [--etcd URL,... [--etcd-prefix /crossgate]]")
 		fs.PrintDefaults()
 	}
 	if !parseFlags(fs, args, "; name the file with -c") {
@@ -30,7 +37,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	var store config.Store = &config.FileStore{Path: *file}
 	embedded := false
-	if _, err := os.Stat(*file); errors.Is(err, os.ErrNotExist) && !flagSet(fs, "c") {
+	if _, err := os.Stat(*file); errors.Is(err, os.ErrNotExist) && !flagSet(fs, "c") && !etcd.set() {
 		store, embedded = &config.StaticStore{Name: "embedded default", Data: config.Default()}, true
 	}
 	if os.Getenv("GOGC") == "" {
@@ -62,6 +69,16 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 
+	if etcd.set() {
+		cs, err := clusterStore(*file, etcd, *nodeID, *snapshot, log)
+		if err != nil {
+			printConfigError(stderr, err)
+			return 1
+		}
+		defer cs.Close()
+		store = cs
+		log.Info("cluster mode: the config comes from etcd", "endpoints", strings.Join(cs.Endpoints(), ","), "node", cs.Status().ID)
+	}
 	if embedded {
 		log.Warn("no " + defaultConfigFile + " here: serving the embedded default config (origin http://localhost:3000, upstream http://127.0.0.1:9001); write your own, starting from examples/crossgate.yaml")
 	}
@@ -71,6 +88,36 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// clusterStore returns the etcd store of a node whose own file is file.
+func clusterStore(file string, flags *etcdFlags, nodeID, snapshot string, log *slog.Logger) (*etcdstore.Store, error) {
+	node, err := config.Load(file)
+	if err != nil {
+		return nil, err
+	}
+	if len(node.Policies)+len(node.Upstreams)+len(node.Routes) > 0 || node.Defaults.CORS != nil {
+		return nil, fmt.Errorf("%s: in cluster mode policies, upstreams, routes and defaults come from etcd: keep listen, tls and admin in this file, and put the rest in etcd with crossgate config push", file)
+	}
+	o, err := flags.options()
+	if err != nil {
+		return nil, err
+	}
+	o.Node, o.Logger, o.Version = node, log, buildVersion
+	o.NodeID = nodeID
+	if o.NodeID == "" {
+		host, _ := os.Hostname()
+		_, port, _ := net.SplitHostPort(node.Listen)
+		o.NodeID = strings.ReplaceAll(host, "/", "-") + "-" + port
+	}
+	o.SnapshotFile = snapshot
+	if o.SnapshotFile == "" {
+		o.SnapshotFile = strings.TrimSuffix(file, filepath.Ext(file)) + ".snapshot.json"
+	}
+	// Lint errors refuse a snapshot as they refuse a file; the gateway
+	// logs the warnings.
+	o.Check = func(c *config.Config) error { return lint.Refuse(lint.Check(c)) }
+	return etcdstore.New(o)
 }
 
 // defaultConfigFile is the config serve reads when -c is not given.
