@@ -86,7 +86,7 @@ func (c *console) events(w http.ResponseWriter, r *http.Request, _ *session) {
 	first := true
 	for {
 		now := time.Now()
-		b := c.log.Read(after, now)
+		b := c.log.Read(after, eventEntries, now)
 		if first || b.Seq != after || now.Sub(last) >= eventIdle {
 			ev := c.event(ctx, b, sent, first)
 			data, _ := json.Marshal(ev)
@@ -113,9 +113,6 @@ func (c *console) events(w http.ResponseWriter, r *http.Request, _ *session) {
 // event builds the event for b, given the counts already sent.
 func (c *console) event(ctx context.Context, b decisions.Batch, sent map[uint64]uint64, first bool) event {
 	ev := event{Seq: b.Seq, Entries: b.Entries, Overflow: b.Overflow, Rates: b.Rates, Groups: []eventGroup{}}
-	if len(ev.Entries) > eventEntries {
-		ev.Entries = ev.Entries[len(ev.Entries)-eventEntries:]
-	}
 	if ev.Entries == nil {
 		ev.Entries = []decisions.Entry{}
 	}

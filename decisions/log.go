@@ -271,7 +271,7 @@ type Batch struct {
 	// Read to get only newer entries.
 	Seq uint64 `json:"seq"`
 	// Entries are the recorded decisions newer than Read's after, oldest
-	// first; at most RingSize.
+	// first; at most Read's max.
 	Entries []Entry `json:"entries"`
 	// Groups are every group, the most recently seen first.
 	Groups []Group `json:"groups"`
@@ -283,15 +283,19 @@ type Batch struct {
 	Rates []Rate `json:"rates"`
 }
 
-// Read returns the entries recorded after seq after, every group and the
-// per-second counts up to now.
-func (l *Log) Read(after uint64, now time.Time) Batch {
+// Read returns the newest entries recorded after seq after, at most max of
+// them (RingSize when max is 0 or more), every group and the per-second
+// counts up to now.
+func (l *Log) Read(after uint64, max int, now time.Time) Batch {
+	if max <= 0 || max > RingSize {
+		max = RingSize
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := Batch{Seq: l.seq, Overflow: l.overflow}
 	first := after + 1
-	if l.seq >= RingSize && first <= l.seq-RingSize {
-		first = l.seq - RingSize + 1
+	if l.seq >= uint64(max) && first <= l.seq-uint64(max) {
+		first = l.seq - uint64(max) + 1
 	}
 	for s := first; s <= l.seq; s++ {
 		e := &l.ring[s%RingSize]

@@ -48,7 +48,7 @@ func TestLogGroups(t *testing.T) {
 	record(&l, p, t0.Add(time.Second), "users", request("OPTIONS", "https://app.example.com", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "x-debug"))
 	record(&l, p, t0, "users", request("GET", "")) // no Origin: not recorded
 
-	b := l.Read(0, t0.Add(time.Second))
+	b := l.Read(0, 0, t0.Add(time.Second))
 	if b.Seq != 4 || len(b.Entries) != 4 {
 		t.Fatalf("seq %d, %d entries; want 4, 4", b.Seq, len(b.Entries))
 	}
@@ -79,7 +79,7 @@ func TestLogGroups(t *testing.T) {
 	if last.Time != t0.Unix()+1 || last.Allowed != 0 || last.Refused != 2 || prev.Allowed != 1 || prev.Refused != 1 {
 		t.Errorf("rates end with %+v %+v; want 1 allowed 1 refused, then 2 refused", prev, last)
 	}
-	if b2 := l.Read(b.Seq, t0); len(b2.Entries) != 0 {
+	if b2 := l.Read(b.Seq, 0, t0); len(b2.Entries) != 0 {
 		t.Errorf("read after seq %d: %d entries, want none", b.Seq, len(b2.Entries))
 	}
 }
@@ -93,12 +93,15 @@ func TestLogBounds(t *testing.T) {
 	}
 	long := "https://" + strings.Repeat("a", 300) + ".example"
 	record(&l, p, t0, "users", request("GET", long))
-	b := l.Read(0, t0)
+	b := l.Read(0, 0, t0)
 	if len(b.Entries) != decisions.RingSize {
 		t.Errorf("%d entries, want the ring's %d", len(b.Entries), decisions.RingSize)
 	}
 	if len(b.Groups) != decisions.MaxGroups || b.Overflow != 51 {
 		t.Errorf("%d groups, overflow %d; want %d, 51", len(b.Groups), b.Overflow, decisions.MaxGroups)
+	}
+	if newest := l.Read(0, 3, t0).Entries; len(newest) != 3 || newest[2].Seq != uint64(n+1) {
+		t.Errorf("Read with max 3: %d entries, want the 3 newest", len(newest))
 	}
 	e := b.Entries[len(b.Entries)-1]
 	if !e.Cut || len(e.Origin) != decisions.MaxField || e.Seq != uint64(n+1) {
@@ -107,7 +110,7 @@ func TestLogBounds(t *testing.T) {
 	// Idle groups make room for new ones.
 	later := t0.Add(decisions.IdleGroup + time.Minute)
 	record(&l, p, later, "users", request("GET", "https://new.example"))
-	b = l.Read(0, later)
+	b = l.Read(0, 0, later)
 	if len(b.Groups) != 1 || b.Groups[0].Origin != "https://new.example" {
 		t.Errorf("after the idle time: %d groups, first %+v; want only the new one", len(b.Groups), b.Groups[0])
 	}
