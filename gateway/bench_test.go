@@ -18,11 +18,7 @@ import (
 // between client and gateway; a loopback upstream behind it), with the
 // access log written as JSON to io.Discard.
 func BenchmarkGateway(b *testing.B) {
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"id":1}`))
-	}))
-	defer up.Close()
-	cfg, err := config.Parse("bench.yaml", []byte(fmt.Sprintf(`
+	cfg := benchConfig(b, `
 policies:
   web:
     allow_origins: [https://app.example.com]
@@ -34,10 +30,7 @@ upstreams:
   u: {targets: [%s]}
 routes:
   - {id: users, path_prefix: /users/, upstream: u, cors: web}
-`, up.URL)))
-	if err != nil {
-		b.Fatal(err)
-	}
+`)
 	g, err := gateway.New(cfg, gateway.Options{AccessLog: io.Discard})
 	if err != nil {
 		b.Fatal(err)
@@ -84,6 +77,20 @@ routes:
 	}
 }
 
+// benchConfig parses yaml with the URL of a loopback upstream, which
+// answers a small JSON body, in place of its %s.
+func benchConfig(b *testing.B, yaml string) *config.Config {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"id":1}`))
+	}))
+	b.Cleanup(up.Close)
+	cfg, err := config.Parse("bench.yaml", []byte(fmt.Sprintf(yaml, up.URL)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cfg
+}
+
 // discardWriter keeps the status and headers and drops the body, so that
 // the benchmark measures the gateway rather than a recorder.
 type discardWriter struct {
@@ -110,21 +117,14 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 // real admin listener (console). Requests come from many goroutines at
 // once, as on a listener, so that contention on the log shows.
 func BenchmarkConsoleCost(b *testing.B) {
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"id":1}`))
-	}))
-	defer up.Close()
-	cfg, err := config.Parse("bench.yaml", []byte(fmt.Sprintf(`
+	cfg := benchConfig(b, `
 policies:
   web: {allow_origins: [https://app.example.com], allow_methods: [GET, PUT], max_age: 7200}
 upstreams:
   u: {targets: [%s]}
 routes:
   - {id: users, path_prefix: /users/, upstream: u, cors: web}
-`, up.URL)))
-	if err != nil {
-		b.Fatal(err)
-	}
+`)
 	requests := []struct {
 		name string
 		req  func() *http.Request

@@ -17,15 +17,7 @@ import (
 // is what the gateway's own policy would send, as a gateway-mode policy.
 func (g *Gateway) Explain(r *http.Request) decisions.Answer {
 	s := g.cur.Load()
-	method := r.Method
-	preflight := isPreflight(r)
-	if preflight {
-		method = r.Header.Get("Access-Control-Request-Method")
-	}
-	rt, wrong := s.router.match(r.Host, r.URL.Path, method)
-	if rt == nil && preflight {
-		rt, wrong = wrong, nil
-	}
+	rt, wrong := s.route(r)
 	a := decisions.Answer{Header: http.Header{}}
 	switch {
 	case rt == nil && wrong == nil:

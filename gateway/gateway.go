@@ -123,18 +123,7 @@ func (g *Gateway) Config() *config.Config { return g.cur.Load().cfg }
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	s := g.cur.Load()
-	method := r.Method
-	preflight := isPreflight(r)
-	if preflight {
-		method = r.Header.Get("Access-Control-Request-Method")
-	}
-	rt, wrong := s.router.match(r.Host, r.URL.Path, method)
-	if rt == nil && preflight {
-		// A preflight is answered by the policy of the path's route even
-		// when the route does not serve the method: the actual request
-		// then gets a 405 the page can read, instead of a CORS error.
-		rt, wrong = wrong, nil
-	}
+	rt, wrong := s.route(r)
 	rec := &statusRecorder{ResponseWriter: w}
 	var d cors.Decision
 	switch {
@@ -161,6 +150,24 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.metrics.request(id, rec.status())
 	}
 	g.accessLog(r, id, rec, start, rt, &d)
+}
+
+// route returns the route of r, or when none serves r's method on its
+// host and path, the route that matched those (for a 405).
+func (s *snapshot) route(r *http.Request) (rt, wrong *route) {
+	method := r.Method
+	preflight := isPreflight(r)
+	if preflight {
+		method = r.Header.Get("Access-Control-Request-Method")
+	}
+	rt, wrong = s.router.match(r.Host, r.URL.Path, method)
+	if rt == nil && preflight {
+		// A preflight is answered by the policy of the path's route even
+		// when the route does not serve the method: the actual request
+		// then gets a 405 the page can read, instead of a CORS error.
+		rt, wrong = wrong, nil
+	}
+	return rt, wrong
 }
 
 // serveRoute runs the route's chain: CORS (by mode), CSRF, then the proxy.
