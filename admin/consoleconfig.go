@@ -64,6 +64,10 @@ type configView struct {
 
 func (c *console) config(w http.ResponseWriter, r *http.Request, _ *session) {
 	cfg := c.snapshot()
+	if cfg == nil {
+		writeNoConfig(w)
+		return
+	}
 	v := viewConfig(cfg, lint.Check(cfg))
 	v.Writable = c.writable
 	writeJSON(w, http.StatusOK, v)
@@ -174,6 +178,10 @@ func (c *console) propose(w http.ResponseWriter, r *http.Request, _ *session) {
 		return
 	}
 	cfg := c.snapshot()
+	if cfg == nil {
+		writeNoConfig(w)
+		return
+	}
 	out, err := proposeChange(cfg, in)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid-request", err.Error())
@@ -238,4 +246,10 @@ func yamlLine(field string, list []string) string {
 		b = []byte("[]")
 	}
 	return field + ": " + strings.ReplaceAll(string(b), `","`, `", "`)
+}
+
+// writeNoConfig answers a request that needs the config before the gateway
+// has one (a cluster node waiting for its first snapshot).
+func writeNoConfig(w http.ResponseWriter) {
+	writeError(w, http.StatusServiceUnavailable, "no-config", "the gateway has no config yet; try again once it serves one")
 }
