@@ -115,17 +115,17 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-// waitJS is a script that waits, up to 10 s, for the expression cond to be
+// waitJS is a script that waits, up to 20 s, for the expression cond to be
 // true in the page, then returns the value of result.
 func waitJS(cond, result string) string {
 	return "(async () => {\n" + waitFor(cond) + "\nreturn " + result + ";\n})()"
 }
 
-// waitFor is a statement, for an async function, that waits up to 10 s for
+// waitFor is a statement, for an async function, that waits up to 20 s for
 // the expression cond to be true.
 func waitFor(cond string) string {
 	return `{
-  const end = Date.now() + 10000;
+  const end = Date.now() + 20000;
   while (!(` + cond + `)) {
     if (Date.now() > end) throw new Error("timed out waiting for: " + ` + jsString(cond) + ` + " in " + document.body.innerText.slice(0, 2000));
     await new Promise((r) => setTimeout(r, 20));
