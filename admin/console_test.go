@@ -29,7 +29,7 @@ routes:
 `
 
 // newConsole serves the admin listener of consoleConfig, file mode.
-func newConsole(t *testing.T) http.Handler {
+func newConsole(t testing.TB) http.Handler {
 	t.Helper()
 	cfg, err := config.Parse("console.yaml", []byte(consoleConfig))
 	if err != nil {
@@ -198,4 +198,23 @@ func TestPropose(t *testing.T) {
 			t.Errorf("%s: new finding %q, want %q", c.body, found, c.finding)
 		}
 	}
+}
+
+// FuzzExplainBody sends POST /v1/explain any body: the answer is 200 or a
+// 400 that says what is wrong, never a panic or a 500.
+func FuzzExplainBody(f *testing.F) {
+	f.Add(`{"origin":"https://evil.example","method":"PUT","host":"api.example.com","path":"/api/x","headers":[{"name":"X-Debug","value":"1"}],"credentials":true}`)
+	f.Add(`{"origin":"null","path":"/api/"}`)
+	f.Add(`{"origin":"https://a.example","path":"/api/","headers":[{"name":"<b>","value":"\u0000"}]}`)
+	f.Add(`[]`)
+	h := newConsole(f)
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest("POST", "/v1/explain", strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer viewer-key-0123456789")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 && !(w.Code == 400 && strings.Contains(w.Body.String(), "invalid-request")) {
+			t.Fatalf("%q: %d %s", body, w.Code, w.Body)
+		}
+	})
 }

@@ -1,11 +1,17 @@
 package gateway_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/decisions"
+	"github.com/crossgate/crossgate/gateway"
 )
 
 // TestExplainAgreesWithServeHTTP sends each request to the gateway and asks
@@ -80,4 +86,37 @@ func TestExplainAgreesWithServeHTTP(t *testing.T) {
 func explained(name string) bool {
 	return strings.HasPrefix(name, "Access-Control-") || name == "Vary" || name == "Allow" ||
 		name == "Timing-Allow-Origin" || name == "Crossgate-Cors-Refusal"
+}
+
+// TestDecisionsAreRecorded serves requests through a gateway with a
+// decisions log: each CORS decision is there with its route and reason; a
+// request without Origin is not.
+func TestDecisionsAreRecorded(t *testing.T) {
+	up := newUpstream(t, nil)
+	cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(basicConfig, up.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recent := &decisions.Log{}
+	g, err := gateway.New(cfg, gateway.Options{Decisions: recent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(g)
+	defer gw.Close()
+	do(t, "GET", gw.URL+"/users/1", map[string]string{"Origin": "https://evil.example.net"})
+	do(t, "OPTIONS", gw.URL+"/users/1", map[string]string{"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "x-debug"})
+	do(t, "GET", gw.URL+"/users/1", nil)
+	do(t, "GET", gw.URL+"/nowhere", map[string]string{"Origin": "https://app.example.com"})
+	var got []string
+	for _, e := range recent.Read(0, 0, time.Now()).Entries {
+		got = append(got, e.Route+" "+e.Kind+" "+e.Origin+" "+e.Reason+" "+e.Detail)
+	}
+	want := []string{
+		"users actual https://evil.example.net origin-not-allowed ",
+		"users preflight https://app.example.com headers-not-allowed x-debug",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("recorded %q, want %q", got, want)
+	}
 }

@@ -210,3 +210,51 @@ func TestMarkupIsShownAsText(t *testing.T) {
 		t.Errorf("console errors: %v", errs)
 	}
 }
+
+// TestFiltersAndChart calls two routes from an allowed and a refused page,
+// then checks the Decisions view's counts and each filter.
+func TestFiltersAndChart(t *testing.T) {
+	e := newEnv(t, "")
+	for _, c := range []struct {
+		page *e2e.Server
+		path string
+	}{{e.app, "/api/a"}, {e.app, "/api/b"}, {e.app, "/public/c"}, {e.evil, "/api/d"}, {e.evil, "/api/e"}} {
+		if _, err := e.b.Fetch(ctx(t), c.page.URL+"/", e2e.FetchRequest{URL: e.gw + c.path}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type view struct {
+		Allowed string   `json:"allowed"`
+		Refused string   `json:"refused"`
+		Rows    []string `json:"rows"`
+	}
+	// rows lists the visible groups as "route origin result".
+	const rows = `[...document.querySelectorAll("#groups-table tr.group")].map((tr) => tr.querySelector(".route").textContent + " " + tr.querySelector(".origin").textContent + " " + (tr.classList.contains("allowed") ? "allowed" : "refused"))`
+	var all view
+	if _, err := e.b.Load(ctx(t), e.console+"#decisions", waitJS(`document.querySelector("#count-refused") && document.querySelector("#count-allowed").textContent === "3" && document.querySelector("#count-refused").textContent === "2"`,
+		`{allowed: document.querySelector("#count-allowed").textContent, refused: document.querySelector("#count-refused").textContent, rows: `+rows+`}`), &all); err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Rows) != 3 {
+		t.Errorf("groups %q, want 3: api and public from the app page, api from the evil page", all.Rows)
+	}
+	for _, f := range []struct {
+		name, set string
+		want      []string
+	}{
+		{"refused only", `document.querySelector("#f-result").value = "refused"; document.querySelector("#f-result").dispatchEvent(new Event("change"));`,
+			[]string{"api " + e.evil.Origin + " refused"}},
+		{"route public", `document.querySelector("#f-result").value = ""; document.querySelector("#f-route").value = "public"; document.querySelector("#f-route").dispatchEvent(new Event("change"));`,
+			[]string{"public " + e.app.Origin + " allowed"}},
+		{"origin contains evil", `document.querySelector("#f-route").value = ""; const o = document.querySelector("#f-origin"); o.value = "evil"; o.dispatchEvent(new Event("input"));`,
+			[]string{"api " + e.evil.Origin + " refused"}},
+	} {
+		var got []string
+		if _, err := e.b.EvalInPlace(ctx(t), e.console+"#decisions", `(() => { `+f.set+` return `+rows+`; })()`, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, f.want) {
+			t.Errorf("%s: groups %q, want %q", f.name, got, f.want)
+		}
+	}
+}
