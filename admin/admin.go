@@ -58,8 +58,9 @@ func Handler(o Options) http.Handler {
 			auth = &Auth{}
 		}
 		mux.Handle("POST /v1/explain", auth.Require(RoleViewer, explain(o.Explain, o.Config)))
-		mux.Handle("/ui/", newConsole(o, auth, mux))
-		mux.Handle("GET /ui", http.RedirectHandler("/ui/", http.StatusMovedPermanently))
+		c := newConsole(o, auth, mux)
+		mux.Handle("/ui/", c)
+		mux.Handle("GET /ui", c)
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -85,6 +85,7 @@ func newConsole(o Options, auth *Auth, api http.Handler) *console {
 		}
 		static.ServeHTTP(w, r)
 	})
+	c.mux.Handle("GET /ui", http.RedirectHandler("/ui/", http.StatusMovedPermanently))
 	c.mux.HandleFunc("GET /ui/api/session", c.getSession)
 	c.mux.HandleFunc("POST /ui/api/session", c.login)
 	c.mux.HandleFunc("DELETE /ui/api/session", c.logout)

@@ -15,7 +15,9 @@
 # Everything listens on 127.0.0.1. Environment: DURATION (per wrk run,
 # default 8s), ROUNDS (default 5), THREADS and CONNECTIONS (wrk, default 2
 # and 64), PORT_BASE (three consecutive ports, default 18090), RATE and
-# LOAD_DURATION (default 2000 and 30s).
+# LOAD_DURATION (default 2000 and 30s), NICE (as root, say -10: the
+# priority of every process of the benchmark, so that other work on a
+# shared machine disturbs it less).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
@@ -27,6 +29,8 @@ base=${PORT_BASE:-18090}
 rate=${RATE:-2000}
 load_duration=${LOAD_DURATION:-30s}
 up=$base gw=$((base + 1)) adm=$((base + 2))
+run=()
+[ -z "${NICE:-}" ] || run=(nice -n "$NICE")
 
 command -v wrk >/dev/null || "$root/scripts/install-test-deps.sh" --bench
 tmp=$(mktemp -d)
@@ -43,9 +47,9 @@ go build -o "$tmp/" ./gateway/upstream ./console/load
 sed -e "s/@PORT@/$gw/" -e "s/@UPSTREAM_PORT@/$up/" gateway/crossgate.yaml >"$tmp/crossgate.yaml"
 printf 'admin:\n  listen: 127.0.0.1:%s\n' "$adm" >>"$tmp/crossgate.yaml"
 
-"$tmp/upstream" -listen "127.0.0.1:$up" &
+"${run[@]}" "$tmp/upstream" -listen "127.0.0.1:$up" &
 pids+=($!)
-"$tmp/crossgate" serve -c "$tmp/crossgate.yaml" >/dev/null 2>"$tmp/serve.err" &
+"${run[@]}" "$tmp/crossgate" serve -c "$tmp/crossgate.yaml" >/dev/null 2>"$tmp/serve.err" &
 gwpid=$!
 pids+=($gwpid)
 for _ in $(seq 50); do
@@ -62,7 +66,7 @@ cpu() { awk '{print $14 + $15}' "/proc/$gwpid/stat"; }
 measure() {
 	local c0 c1 out
 	c0=$(cpu)
-	out=$(wrk -t"$threads" -c"$conns" -d"$duration" -H "Origin: https://evil.example.net" "http://127.0.0.1:$gw/users/1")
+	out=$("${run[@]}" wrk -t"$threads" -c"$conns" -d"$duration" -H "Origin: https://evil.example.net" "http://127.0.0.1:$gw/users/1")
 	c1=$(cpu)
 	awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" '
 		/requests in/ {n = $1}
@@ -70,7 +74,7 @@ measure() {
 		END {printf "%s %.2f\n", r, c / hz * 1e6 / n}' <<<"$out"
 }
 open_console() {
-	curl -sN "http://127.0.0.1:$adm/ui/api/events" >"$tmp/events" &
+	"${run[@]}" curl -sN "http://127.0.0.1:$adm/ui/api/events" >"$tmp/events" &
 	console=$!
 	sleep 1
 }
@@ -105,7 +109,7 @@ echo "load after: $(uptime)"
 
 echo "memory: a console open, $rate refused requests/s for $load_duration"
 open_console
-"$tmp/load" -url "http://127.0.0.1:$gw/users/1" -metrics "http://127.0.0.1:$adm/metrics" -rate "$rate" -duration "$load_duration"
+"${run[@]}" "$tmp/load" -url "http://127.0.0.1:$gw/users/1" -metrics "http://127.0.0.1:$adm/metrics" -rate "$rate" -duration "$load_duration"
 close_console
 echo "the console received $(wc -c <"$tmp/events") bytes of events"
 echo "load at the end: $(uptime)"
