@@ -45,11 +45,19 @@ type verdict struct {
 	Gateway string `json:"gateway,omitempty"`
 }
 
-// eventGroup is a group as an event carries it: its verdict the first
-// time the stream sends the group.
+// eventGroup is a group as an event carries it the first time, with its
+// verdict.
 type eventGroup struct {
 	decisions.Group
 	Verdict *verdict `json:"verdict,omitempty"`
+}
+
+// groupUpdate is a group the stream has sent before, as later events
+// carry it: only what changes.
+type groupUpdate struct {
+	ID    uint64    `json:"id"`
+	Count uint64    `json:"count"`
+	Last  time.Time `json:"last"`
 }
 
 // event is the data of one "decisions" event.
@@ -57,6 +65,7 @@ type event struct {
 	Seq      uint64            `json:"seq"`
 	Entries  []decisions.Entry `json:"entries"`
 	Groups   []eventGroup      `json:"groups"`
+	Updates  []groupUpdate     `json:"updates"`
 	Overflow uint64            `json:"overflow"`
 	Rates    []decisions.Rate  `json:"rates"`
 }
@@ -64,9 +73,9 @@ type event struct {
 // events streams the decisions as Server-Sent Events: one "decisions"
 // event when anything was decided, at most every eventInterval, and at
 // least every eventIdle. Each carries the newest decisions, the groups
-// whose count changed and the last seconds' counts. The stream keeps, per
-// connection, the count it last sent of each group: at most
-// decisions.MaxGroups numbers.
+// that changed (in full the first time, with the browser's verdict; as an
+// update after) and the last seconds' counts. The stream keeps, per
+// connection, the ids of the groups it sent: at most 2*MaxGroups.
 func (c *console) events(w http.ResponseWriter, r *http.Request, _ *session) {
 	rc := http.NewResponseController(w)
 	h := w.Header()
@@ -77,7 +86,7 @@ func (c *console) events(w http.ResponseWriter, r *http.Request, _ *session) {
 	if id, err := strconv.ParseUint(r.Header.Get("Last-Event-ID"), 10, 64); err == nil {
 		after = id
 	}
-	sent := map[uint64]uint64{} // group id -> count sent
+	sent := map[uint64]bool{} // the groups sent in full
 	ctx, cancel := context.WithTimeout(r.Context(), streamLifetime)
 	defer cancel()
 	tick := time.NewTicker(eventInterval)
@@ -110,33 +119,27 @@ func (c *console) events(w http.ResponseWriter, r *http.Request, _ *session) {
 	}
 }
 
-// event builds the event for b, given the counts already sent.
-func (c *console) event(ctx context.Context, b decisions.Batch, sent map[uint64]uint64, first bool) event {
-	ev := event{Seq: b.Seq, Entries: b.Entries, Overflow: b.Overflow, Rates: b.Rates, Groups: []eventGroup{}}
+// event builds the event for b, given the groups already sent.
+func (c *console) event(ctx context.Context, b decisions.Batch, sent map[uint64]bool, first bool) event {
+	ev := event{Seq: b.Seq, Entries: b.Entries, Overflow: b.Overflow, Rates: b.Rates, Groups: []eventGroup{}, Updates: []groupUpdate{}}
 	if ev.Entries == nil {
 		ev.Entries = []decisions.Entry{}
 	}
 	if !first && len(ev.Rates) > eventRates {
 		ev.Rates = ev.Rates[len(ev.Rates)-eventRates:]
 	}
-	live := make(map[uint64]bool, len(b.Groups))
+	if len(sent) > 2*decisions.MaxGroups {
+		// Groups were dropped to make room for others: forget them all,
+		// and send again in full those that change.
+		clear(sent)
+	}
 	for _, g := range b.Groups {
-		live[g.ID] = true
-		n, known := sent[g.ID]
-		if known && n == g.Count {
+		if sent[g.ID] {
+			ev.Updates = append(ev.Updates, groupUpdate{ID: g.ID, Count: g.Count, Last: g.Last})
 			continue
 		}
-		eg := eventGroup{Group: g}
-		if !known {
-			eg.Verdict = c.verdict(ctx, g)
-		}
-		sent[g.ID] = g.Count
-		ev.Groups = append(ev.Groups, eg)
-	}
-	for id := range sent {
-		if !live[id] {
-			delete(sent, id)
-		}
+		sent[g.ID] = true
+		ev.Groups = append(ev.Groups, eventGroup{Group: g, Verdict: c.verdict(ctx, g)})
 	}
 	return ev
 }

@@ -84,6 +84,7 @@ type group struct {
 	allowed     bool
 	count       uint64
 	first, last int64
+	lastSeq     uint64 // the seq of the group's newest decision
 	sample      uint64 // the seq of the decision that opened the group
 	sampleReq   Request
 	sampleKind  cors.Kind
@@ -160,7 +161,7 @@ func (l *Log) Record(at time.Time, route string, r *http.Request, d *cors.Decisi
 	key := groupKey{route: route, origin: e.origin.view(o), detail: e.detail.view(d.Detail), reason: d.Reason}
 	if g := l.groups[key]; g != nil {
 		g.count++
-		g.last = ns
+		g.last, g.lastSeq = ns, l.seq
 	} else {
 		l.open(key, e)
 	}
@@ -200,7 +201,7 @@ func (l *Log) open(key groupKey, e *entry) {
 	key.origin, key.detail = e.origin.String(), e.detail.String()
 	l.nextGroup++
 	l.groups[key] = &group{
-		id: l.nextGroup, key: key, allowed: e.allowed, count: 1, first: e.at, last: e.at,
+		id: l.nextGroup, key: key, allowed: e.allowed, count: 1, first: e.at, last: e.at, lastSeq: e.seq,
 		sample: e.seq, sampleKind: e.kind, sampleReq: e.request(),
 	}
 }
@@ -273,7 +274,8 @@ type Batch struct {
 	// Entries are the recorded decisions newer than Read's after, oldest
 	// first; at most Read's max.
 	Entries []Entry `json:"entries"`
-	// Groups are every group, the most recently seen first.
+	// Groups are the groups with a decision newer than Read's after (all
+	// of them for after 0), the most recently seen first.
 	Groups []Group `json:"groups"`
 	// Overflow counts the decisions that found MaxGroups groups open and
 	// none of their own.
@@ -284,8 +286,8 @@ type Batch struct {
 }
 
 // Read returns the newest entries recorded after seq after, at most max of
-// them (RingSize when max is 0 or more), every group and the per-second
-// counts up to now.
+// them (RingSize when max is 0 or more), the groups that changed after it
+// and the per-second counts up to now.
 func (l *Log) Read(after uint64, max int, now time.Time) Batch {
 	if max <= 0 || max > RingSize {
 		max = RingSize
@@ -309,6 +311,9 @@ func (l *Log) Read(after uint64, max int, now time.Time) Batch {
 	}
 	b.Groups = make([]Group, 0, len(l.groups))
 	for _, g := range l.groups {
+		if g.lastSeq <= after {
+			continue
+		}
 		b.Groups = append(b.Groups, Group{
 			ID: g.id, Route: g.key.route, Origin: g.key.origin, Reason: g.key.reason.String(),
 			Detail: g.key.detail, Allowed: g.allowed, Count: g.count,

@@ -79,8 +79,12 @@ func TestLogGroups(t *testing.T) {
 	if last.Time != t0.Unix()+1 || last.Allowed != 0 || last.Refused != 2 || prev.Allowed != 1 || prev.Refused != 1 {
 		t.Errorf("rates end with %+v %+v; want 1 allowed 1 refused, then 2 refused", prev, last)
 	}
-	if b2 := l.Read(b.Seq, 0, t0); len(b2.Entries) != 0 {
-		t.Errorf("read after seq %d: %d entries, want none", b.Seq, len(b2.Entries))
+	if b2 := l.Read(b.Seq, 0, t0); len(b2.Entries) != 0 || len(b2.Groups) != 0 {
+		t.Errorf("read after seq %d: %d entries, %d groups; want none", b.Seq, len(b2.Entries), len(b2.Groups))
+	}
+	record(&l, p, t0.Add(2*time.Second), "users", request("GET", "https://evil.example"))
+	if b3 := l.Read(b.Seq, 0, t0); len(b3.Entries) != 1 || len(b3.Groups) != 1 || b3.Groups[0].Count != 3 {
+		t.Errorf("read after a new decision: %d entries, groups %+v; want the evil group, count 3", len(b3.Entries), b3.Groups)
 	}
 }
 

@@ -25,10 +25,10 @@ export class DecisionsView {
   }
 
   receive(ev) {
-    for (const g of ev.groups) {
-      const old = this.groups.get(g.id);
-      if (old && !g.verdict) g.verdict = old.verdict;
-      this.groups.set(g.id, g);
+    for (const g of ev.groups) this.groups.set(g.id, g);
+    for (const u of ev.updates) {
+      const g = this.groups.get(u.id);
+      if (g) Object.assign(g, {count: u.count, last: u.last});
     }
     for (const e of ev.entries) this.entries.push(e);
     if (this.entries.length > maxEntries) this.entries.splice(0, this.entries.length - maxEntries);

@@ -137,6 +137,14 @@ func TestRefusedRequestAppearsWithinASecond(t *testing.T) {
 		}
 	}
 
+	// A second refusal of the same group updates its count.
+	if _, err := e.b.Fetch(ctx(t), e.evil.URL+"/", e2e.FetchRequest{URL: e.gw + "/api/users/8", Method: "PUT", Header: http.Header{"Content-Type": {"application/json"}}, Body: "{}"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.b.EvalInPlace(ctx(t), e.console+"#decisions", waitJS(`(`+row+`).querySelector(".count").textContent === "2"`, "true"), nil); err != nil {
+		t.Errorf("the group's count did not become 2: %v", err)
+	}
+
 	// In file mode the fix is the YAML line to write.
 	var yaml string
 	_, err = e.b.EvalInPlace(ctx(t), e.console+"#decisions", `(async () => {
