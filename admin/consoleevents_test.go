@@ -41,7 +41,7 @@ func BenchmarkEventTick(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		record() // new decisions in every group
+		record()                                             // new decisions in every group
 		after := l.Read(0, 1, now).Seq - decisions.MaxGroups // the previous tick
 		b.StartTimer()
 		ev := c.event(context.Background(), l.Read(after, eventEntries, now), sent, false)
