@@ -41,8 +41,9 @@ func BenchmarkEventTick(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		record()                                             // new decisions in every group
-		after := l.Read(0, 1, now).Seq - decisions.MaxGroups // the previous tick
+		// New decisions in every group since the previous tick.
+		record()
+		after := l.Read(0, 1, now).Seq - decisions.MaxGroups
 		b.StartTimer()
 		ev := c.event(context.Background(), l.Read(after, eventEntries, now), sent, false)
 		if len(ev.Updates) != decisions.MaxGroups {
