@@ -106,10 +106,11 @@ func startClusterNode(t *testing.T) *env {
 	return e
 }
 
-// login logs the console in with key, in a fresh load of the page.
+// login logs the console in with key, in a fresh load of the page, and
+// requires that the login page and the view after it logged no error.
 func (e *env) login(t *testing.T, key string) {
 	t.Helper()
-	_, err := e.b.Load(ctx(t), e.console+"#decisions", `(async () => {
+	tr, err := e.b.Load(ctx(t), e.console+"#decisions", `(async () => {
   `+waitFor(`document.querySelector("#login #key")`)+`
   document.querySelector("#key").value = `+jsString(key)+`;
   document.querySelector("#login button").click();
@@ -118,6 +119,9 @@ func (e *env) login(t *testing.T, key string) {
 })()`, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if errs := consoleErrors(tr); len(errs) > 0 {
+		t.Errorf("console errors while logging in: %v", errs)
 	}
 }
 
