@@ -103,16 +103,17 @@ type Store struct {
 	cliMu sync.Mutex
 	cli   *clientv3.Client // made by client
 
-	mu          sync.Mutex
-	subs        []chan struct{}
-	cfg         *config.Config // the last good snapshot
-	err         error          // the newest snapshot's problems, when it is refused
-	source      Source
-	applied     int64 // etcd revision of cfg
-	appliedAt   time.Time
-	refused     int64 // etcd revision of the last refused snapshot
-	refusedErr  []string
-	statusDirty chan struct{}
+	mu           sync.Mutex
+	subs         []chan struct{}
+	cfg          *config.Config // the last good snapshot
+	err          error          // the newest snapshot's problems, when it is refused
+	source       Source
+	applied      int64 // etcd revision of cfg
+	appliedAt    time.Time
+	refused      int64 // etcd revision of the last refused snapshot
+	refusedErr   []string
+	statusDirty  chan struct{}
+	statusUrgent bool // the next status write has news an operator waits for
 }
 
 // Source says where a node's current snapshot came from.
@@ -338,11 +339,25 @@ func (s *Store) nodeOnly() *config.Config {
 }
 
 // apply builds the snapshot of r at revision rev and serves it when it is
-// valid; it reports whether it was.
+// valid; it reports whether it was. Only the sync goroutine calls it.
 func (s *Store) apply(r *config.Resources, rev int64) bool {
 	cfg, err := s.build(r)
+	s.serve(cfg, err, rev)
+	if err == nil && s.o.SnapshotFile != "" {
+		// After the swap: the file is for the next start, not this one.
+		if werr := writeSnapshot(s.o.SnapshotFile, r, rev); werr != nil {
+			s.log.Error("the snapshot file cannot be written; a restart while etcd is down will serve no routes", "file", s.o.SnapshotFile, "error", werr.Error())
+		}
+	}
+	return err == nil
+}
+
+// serve makes cfg, or its refusal err, the newest snapshot and tells the
+// watchers.
+func (s *Store) serve(cfg *config.Config, err error, rev int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	news := err != nil || s.source != SourceEtcd
 	if err != nil {
 		s.err = err
 		s.refused = rev
@@ -353,11 +368,6 @@ func (s *Store) apply(r *config.Resources, rev int64) bool {
 		cfg.Revision = strconv.FormatInt(rev, 10)
 		s.cfg, s.err, s.source, s.applied, s.appliedAt = cfg, nil, SourceEtcd, rev, time.Now()
 		s.metrics.applied(rev, SourceEtcd)
-		if s.o.SnapshotFile != "" {
-			if werr := writeSnapshot(s.o.SnapshotFile, r, rev); werr != nil {
-				s.log.Error("the snapshot file cannot be written; a restart while etcd is down will serve no routes", "file", s.o.SnapshotFile, "error", werr.Error())
-			}
-		}
 	}
 	select {
 	case <-s.first:
@@ -376,12 +386,13 @@ func (s *Store) apply(r *config.Resources, rev int64) bool {
 		default:
 		}
 	}
-	s.markStatus()
-	return err == nil
+	s.markStatus(news)
 }
 
-// markStatus asks for the node's status to be written again; s.mu is held.
-func (s *Store) markStatus() {
+// markStatus asks for the node's status to be written again, soon when
+// urgent; s.mu is held.
+func (s *Store) markStatus(urgent bool) {
+	s.statusUrgent = s.statusUrgent || urgent
 	select {
 	case s.statusDirty <- struct{}{}:
 	default:

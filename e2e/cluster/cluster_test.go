@@ -17,7 +17,7 @@ import (
 
 // startCluster starts a 3-member etcd cluster with the shared config and
 // three nodes on it.
-func startCluster(t *testing.T) (*etcdtest.Cluster, []*node) {
+func startCluster(t testing.TB) (*etcdtest.Cluster, []*node) {
 	t.Helper()
 	etcd := etcdtest.Start(t, 3)
 	pushConfig(t, etcd.Endpoints(), backend(t))

@@ -87,6 +87,7 @@ type node struct {
 	endpoints []string
 	snapshot  string
 	store     *etcdstore.Store
+	srv       *gateway.Server
 	url       string // the gateway's
 	admin     string // the admin listener's
 	stop      context.CancelFunc
@@ -123,10 +124,10 @@ func (n *node) start(t testing.TB) {
 		t.Fatal(err)
 	}
 	ready := make(chan [2]net.Addr, 1)
-	srv := &gateway.Server{Store: n.store, Check: check, Ready: func(gw, admin net.Addr) { ready <- [2]net.Addr{gw, admin} }}
+	n.srv = &gateway.Server{Store: n.store, Check: check, Ready: func(gw, admin net.Addr) { ready <- [2]net.Addr{gw, admin} }}
 	ctx, cancel := context.WithCancel(context.Background())
 	n.stop, n.done = cancel, make(chan error, 1)
-	go func() { n.done <- srv.Run(ctx) }()
+	go func() { n.done <- n.srv.Run(ctx) }()
 	select {
 	case addrs := <-ready:
 		n.url, n.admin = "http://"+addrs[0].String(), "http://"+addrs[1].String()
@@ -191,8 +192,16 @@ func (n *node) allows(origin string) (bool, error) {
 	return resp.Header.Get("Access-Control-Allow-Origin") == origin, nil
 }
 
-// waitAllow waits until every node allows origin.
+// waitAllow waits until every node allows origin, asking each every
+// 20 ms.
 func waitAllow(t testing.TB, nodes []*node, origin string, within time.Duration) {
+	t.Helper()
+	waitAllowEvery(t, nodes, origin, within, 20*time.Millisecond)
+}
+
+// waitAllowEvery waits until every node allows origin, asking each every
+// interval.
+func waitAllowEvery(t testing.TB, nodes []*node, origin string, within, interval time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for _, n := range nodes {
@@ -204,7 +213,7 @@ func waitAllow(t testing.TB, nodes []*node, origin string, within time.Duration)
 			if time.Now().After(deadline) {
 				t.Fatalf("node %s does not allow %s after %v (%v)", n.name, origin, within, err)
 			}
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(interval)
 		}
 	}
 }
