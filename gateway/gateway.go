@@ -79,6 +79,7 @@ type snapshot struct {
 // Gateway is the http.Handler of the gateway's listener.
 type Gateway struct {
 	cur      atomic.Pointer[snapshot]
+	swapMu   sync.Mutex // one Swap or Close at a time
 	metrics  *Metrics
 	log      *slog.Logger
 	access   io.Writer
@@ -103,6 +104,7 @@ func newGateway(o Options) *Gateway {
 	}
 	g := &Gateway{metrics: o.Metrics, log: o.Logger, access: o.AccessLog, buffers: &bufferPool{}}
 	g.lineBufs.New = func() any { b := make([]byte, 0, 512); return &b }
+	o.Metrics.gateway.Store(g)
 	return g
 }
 

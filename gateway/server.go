@@ -64,6 +64,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer s.gw.Close()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("gateway listener: %w", err)
@@ -181,5 +182,12 @@ func (s *Server) adminHandler() http.Handler {
 	return admin.Handler(admin.Options{
 		Metrics: s.gw.metrics.Registry,
 		Ready:   func() bool { return !s.draining.Load() },
+		Targets: func() []admin.Target {
+			var out []admin.Target
+			for _, t := range s.gw.Targets() {
+				out = append(out, admin.Target{Upstream: t.Upstream, URL: t.Target, Up: t.Up, Why: t.Why})
+			}
+			return out
+		},
 	})
 }
