@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/crossgate/crossgate/internal/h1"
 )
 
 // maxResendBody bounds the request body the gateway keeps so that it can
@@ -189,9 +191,13 @@ func idempotent(r *http.Request) bool {
 
 // notSent reports whether err says that no byte of the request reached the
 // upstream, so that another target may have it whatever its method: the
-// connection could not be made (refused, unreachable, timed out) or its
-// TLS handshake failed.
+// own client says so (h1.ErrNotSent); net/http's Transport (https://
+// targets) fails so when the connection could not be made (refused,
+// unreachable, timed out) or its TLS handshake failed.
 func notSent(err error) bool {
+	if errors.Is(err, h1.ErrNotSent) {
+		return true
+	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
 		return true

@@ -11,6 +11,7 @@ import (
 	"testing/iotest"
 	"time"
 
+	"github.com/crossgate/crossgate/internal/h1"
 	"github.com/crossgate/crossgate/internal/loopback"
 )
 
@@ -83,9 +84,28 @@ func TestFailureClasses(t *testing.T) {
 	if dialErr == nil {
 		t.Fatal("dial succeeded")
 	}
-	uc := newUpstreamClient(nil, time.Second)
+	client := h1.NewClient(nil, 200*time.Millisecond)
 	req, _ := http.NewRequest("GET", "http://"+refused+"/", nil)
-	_, clientDialErr := uc.RoundTrip(req)
+	_, clientDialErr := client.RoundTrip(req)
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	req, _ = http.NewRequest("GET", "http://"+silent.Addr().String()+"/", nil)
+	_, headTimeout := client.RoundTrip(req)
+	transport := &http.Transport{}
+	req, _ = http.NewRequest("GET", "https://"+refused+"/", nil)
+	_, transportDialErr := transport.RoundTrip(req)
 	tests := []struct {
 		name                string
 		err                 error
@@ -94,10 +114,11 @@ func TestFailureClasses(t *testing.T) {
 		wantStatus          int
 	}{
 		{"a refused dial", dialErr, true, true, false, 502},
-		{"the client's refused dial", clientDialErr, true, true, false, 502},
+		{"the own client's refused dial", clientDialErr, true, true, false, 502},
+		{"net/http's refused dial", transportDialErr, true, true, false, 502},
 		{"a close before the answer", fmt.Errorf("upstream x: %w", io.EOF), false, true, false, 502},
 		{"a head cut short", fmt.Errorf("upstream x: malformed response: %w", io.ErrUnexpectedEOF), false, true, false, 502},
-		{"a head timeout", &headerTimeoutError{after: time.Second}, false, true, false, 504},
+		{"a head timeout", headTimeout, false, true, false, 504},
 		{"a retry out of time", outOfTime{}, false, true, false, 504},
 		{"a malformed answer", errors.New(`upstream x: malformed response: malformed HTTP status code "abc"`), false, false, false, 502},
 		{"a body over the route's limit", &http.MaxBytesError{Limit: 10}, false, false, true, 413},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crossgate/crossgate/cors"
+	"github.com/crossgate/crossgate/internal/h1"
 )
 
 // hopHeaders are the hop-by-hop headers of RFC 9110 (and their common
@@ -30,7 +31,7 @@ var (
 // isUpgrade reports whether r asks to switch protocols (WebSocket), which
 // the route's httputil.ReverseProxy tunnels.
 func isUpgrade(r *http.Request) bool {
-	return headerHasToken(r.Header["Connection"], "upgrade")
+	return h1.HeaderHasToken(r.Header["Connection"], "upgrade")
 }
 
 // proxy sends r to the route's upstream and copies the answer to w. It does
@@ -90,7 +91,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *co
 			}
 		}
 		if rerr != nil {
-			if clientGone(r) {
+			if h1.ClientGone(r) {
 				// The client left, which stopped the upstream's body:
 				// nobody is there to tell.
 				return
@@ -126,7 +127,7 @@ func (g *Gateway) outgoing(r *http.Request, rt *route) *http.Request {
 		h[k] = vv
 	}
 	removeHopHeaders(h)
-	if te := r.Header["Te"]; len(te) > 0 && headerHasToken(te, "trailers") {
+	if te := r.Header["Te"]; len(te) > 0 && h1.HeaderHasToken(te, "trailers") {
 		h["Te"] = []string{"trailers"}
 	}
 	if _, ok := h["User-Agent"]; !ok {
@@ -190,17 +191,6 @@ func removeHopHeaders(h http.Header) {
 	for _, k := range hopHeaders {
 		delete(h, k)
 	}
-}
-
-func headerHasToken(lines []string, token string) bool {
-	for _, v := range lines {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func joinQuery(a, b string) string {

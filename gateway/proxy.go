@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/internal/h1"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -23,7 +24,7 @@ import (
 // concurrency turns most requests into new connections.
 //
 // Ordinary requests go through client: when every target is http://, an
-// upstreamClient, which does each exchange on the request's goroutine;
+// h1.Client, which does each exchange on the request's goroutine;
 // otherwise transport itself. The route's ReverseProxy (WebSocket upgrades)
 // always uses transport.
 //
@@ -71,7 +72,7 @@ func newUpstream(id string, targets []*url.URL, timeout time.Duration) *upstream
 	}
 	u.client = u.transport
 	if plainHTTP(targets) {
-		u.client = newUpstreamClient(targets, timeout)
+		u.client = h1.NewClient(targets, timeout)
 	}
 	return u
 }
