@@ -154,10 +154,17 @@ func (s *snapshot) health(id string) map[string]*targetHealth {
 	return m
 }
 
+// startChecks starts the snapshot's health checks, once the checks of the
+// snapshot it replaces have stopped.
 func (s *snapshot) startChecks() {
 	for _, u := range s.upstreams {
 		if u.checker != nil {
 			u.checker.start(u)
+			continue
+		}
+		for _, t := range u.targets {
+			// No check is left to bring it back.
+			t.health.checkDown.Store(false)
 		}
 	}
 }

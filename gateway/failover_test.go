@@ -544,3 +544,46 @@ routes:
 		}
 	}
 }
+
+// TestReloadWithoutHealthCheck: a target that the health check took out
+// comes back when a reload drops the check, since nothing else would ever
+// bring it back.
+func TestReloadWithoutHealthCheck(t *testing.T) {
+	live := newUpstream(t, nil)
+	dead := "http://" + loopback.RefusedAddr(t)
+	parse := func(check string) *config.Config {
+		cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(failoverConfig, dead+", "+live.URL, "max_fails: 0"+check)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	g, err := gateway.New(parse(", health_check: {path: /healthz, interval: 100ms}"), gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	deadState := func() gateway.TargetState {
+		for _, s := range g.Targets() {
+			if s.Target == dead {
+				return s
+			}
+		}
+		t.Fatalf("no state for %s", dead)
+		return gateway.TargetState{}
+	}
+	if waitFor(t, 2*time.Second, func() string {
+		if s := deadState(); !s.Up {
+			return s.Why
+		}
+		return ""
+	}) == "" {
+		t.Fatal("the health check did not take the dead target out")
+	}
+	if err := g.Swap(parse("")); err != nil {
+		t.Fatal(err)
+	}
+	if s := deadState(); !s.Up {
+		t.Errorf("still out after a reload without health check: %s", s.Why)
+	}
+}

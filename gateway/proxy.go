@@ -87,10 +87,6 @@ func (u *upstream) configure(cfg *config.Upstream, prior map[string]*targetHealt
 		t.name = cfg.Targets[i]
 		if h := prior[t.name]; h != nil {
 			t.health = h
-			if cfg.HealthCheck == nil {
-				// No check is left to bring it back.
-				h.checkDown.Store(false)
-			}
 		}
 	}
 	if cfg.HealthCheck != nil {
