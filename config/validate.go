@@ -307,12 +307,8 @@ func (k *checker) upstream(u *Upstream, path, what string) {
 	if u.Timeout <= 0 {
 		k.errorf(child(path, "timeout"), "%s: timeout must be positive, such as 30s", what)
 	}
-	if u.Retries < 0 || u.Retries > maxRetries {
-		k.errorf(child(path, "retries"), "%s: retries must be between 0 (off) and %d, such as 1", what, maxRetries)
-	}
-	if u.MaxFails < 0 || u.MaxFails > maxFails {
-		k.errorf(child(path, "max_fails"), "%s: max_fails must be between 0 (passive health off) and %d, such as 1", what, maxFails)
-	}
+	k.count(path, what, "retries", u.Retries, 0, "0 (off)", maxRetries)
+	k.count(path, what, "max_fails", u.MaxFails, 0, "0 (passive health off)", maxFails)
 	if u.MaxFails > 0 && u.FailTimeout <= 0 {
 		k.errorf(child(path, "fail_timeout"), "%s: fail_timeout must be positive, such as 10s, while max_fails is not 0", what)
 	}
@@ -345,11 +341,15 @@ func (k *checker) healthCheck(h *HealthCheck, path, what string) {
 	if h.Timeout <= 0 {
 		k.errorf(child(path, "timeout"), "%s: timeout must be positive, such as 2s", what)
 	}
-	if h.Fails < 1 || h.Fails > maxFails {
-		k.errorf(child(path, "fails"), "%s: fails must be between 1 and %d, such as 1", what, maxFails)
-	}
-	if h.Passes < 1 || h.Passes > maxFails {
-		k.errorf(child(path, "passes"), "%s: passes must be between 1 and %d, such as 1", what, maxFails)
+	k.count(path, what, "fails", h.Fails, 1, "1", maxFails)
+	k.count(path, what, "passes", h.Passes, 1, "1", maxFails)
+}
+
+// count checks that the count at key is between lo, which low says in
+// words, and hi.
+func (k *checker) count(path, what, key string, v, lo int, low string, hi int) {
+	if v < lo || v > hi {
+		k.errorf(child(path, key), "%s: %s must be between %s and %d, such as 1", what, key, low, hi)
 	}
 }
 

@@ -34,6 +34,28 @@ func startFailover(t *testing.T, targets, settings string) (*httptest.Server, *g
 	return srv, g
 }
 
+// failoverCfg is failoverConfig with targets and settings, parsed.
+func failoverCfg(t *testing.T, targets, settings string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(failoverConfig, targets, settings)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// stateOf returns target's health in g.
+func stateOf(t *testing.T, g *gateway.Gateway, target string) gateway.TargetState {
+	t.Helper()
+	for _, s := range g.Targets() {
+		if s.Target == target {
+			return s
+		}
+	}
+	t.Fatalf("no state for %s in %+v", target, g.Targets())
+	return gateway.TargetState{}
+}
+
 // echoBody answers with the method and the request body it read.
 func echoBody(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
@@ -347,24 +369,14 @@ func TestHealthCheckBringsTargetBack(t *testing.T) {
 	other := newUpstream(t, nil)
 	srv, g := startFailover(t, a.URL+", "+other.URL,
 		fmt.Sprintf("max_fails: 1, fail_timeout: 1m, health_check: {path: /healthz, interval: %v, timeout: 200ms}", interval))
-	stateOf := func() gateway.TargetState {
-		for _, s := range g.Targets() {
-			if s.Target == a.URL {
-				return s
-			}
-		}
-		t.Fatalf("no state for %s in %+v", a.URL, g.Targets())
-		return gateway.TargetState{}
-	}
-
 	a.CloseClientConnections()
 	a.Close()
-	for i := 0; i < 200 && stateOf().Up; i++ {
+	for i := 0; i < 200 && stateOf(t, g, a.URL).Up; i++ {
 		// Requests meet the dead target, or the check finds it first.
 		send(http.DefaultClient, "GET", srv.URL+"/x", nil, nil)
 		time.Sleep(5 * time.Millisecond)
 	}
-	down := stateOf()
+	down := stateOf(t, g, a.URL)
 	if down.Up {
 		t.Fatal("the killed target is still up")
 	}
@@ -375,7 +387,7 @@ func TestHealthCheckBringsTargetBack(t *testing.T) {
 		}
 	}
 	if !strings.HasPrefix(waitFor(t, 3*interval, func() string {
-		if s := stateOf(); strings.HasPrefix(s.Why, "health check failing") {
+		if s := stateOf(t, g, a.URL); strings.HasPrefix(s.Why, "health check failing") {
 			return s.Why
 		}
 		return ""
@@ -438,25 +450,14 @@ func TestHealthChecksFollowTheSnapshot(t *testing.T) {
 			probes.Add(1)
 		}
 	})
-	parse := func(route string) *config.Config {
-		cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
-upstreams:
-  u: {targets: [%s], health_check: {path: /healthz, interval: 100ms}}
-routes:
-  - {id: r, path_prefix: %s, upstream: u, cors: "off"}
-`, up.URL, route)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cfg
-	}
-	g, err := gateway.New(parse("/"), gateway.Options{})
+	cfg := failoverCfg(t, up.URL, "health_check: {path: /healthz, interval: 100ms}")
+	g, err := gateway.New(cfg, gateway.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	for i := range 30 {
-		if err := g.Swap(parse(fmt.Sprintf("/v%d/", i))); err != nil {
+	for range 30 {
+		if err := g.Swap(cfg); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -487,19 +488,8 @@ routes:
 func TestTargetHealthSurvivesReload(t *testing.T) {
 	live := newUpstream(t, nil)
 	dead := "http://" + loopback.RefusedAddr(t)
-	parse := func(targets, route string) *config.Config {
-		cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
-upstreams:
-  u: {targets: [%s], max_fails: 1, fail_timeout: 1m}
-routes:
-  - {id: r, path_prefix: %s, upstream: u, cors: "off"}
-`, targets, route)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cfg
-	}
-	g, err := gateway.New(parse(dead+", "+live.URL, "/"), gateway.Options{})
+	const settings = "max_fails: 1, fail_timeout: 1m"
+	g, err := gateway.New(failoverCfg(t, dead+", "+live.URL, settings), gateway.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,15 +501,6 @@ routes:
 			t.Fatalf("status %d", status)
 		}
 	}
-	deadUp := func() bool {
-		for _, s := range g.Targets() {
-			if s.Target == dead {
-				return s.Up
-			}
-		}
-		t.Fatalf("no state for %s", dead)
-		return false
-	}
 	steps := []struct {
 		name    string
 		targets string
@@ -530,16 +511,16 @@ routes:
 		{"after a reload without it", live.URL, false},
 		{"after a reload that lists it anew", dead + ", " + live.URL, true},
 	}
-	for i, st := range steps {
+	for _, st := range steps {
 		if st.targets != "" {
-			if err := g.Swap(parse(st.targets, fmt.Sprintf("/v%d/", i))); err != nil {
+			if err := g.Swap(failoverCfg(t, st.targets, settings)); err != nil {
 				t.Fatal(err)
 			}
 			if st.targets == live.URL {
 				continue
 			}
 		}
-		if got := deadUp(); got != st.want {
+		if got := stateOf(t, g, dead).Up; got != st.want {
 			t.Errorf("%s: up = %v, want %v", st.name, got, st.want)
 		}
 	}
@@ -551,39 +532,24 @@ routes:
 func TestReloadWithoutHealthCheck(t *testing.T) {
 	live := newUpstream(t, nil)
 	dead := "http://" + loopback.RefusedAddr(t)
-	parse := func(check string) *config.Config {
-		cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(failoverConfig, dead+", "+live.URL, "max_fails: 0"+check)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cfg
-	}
-	g, err := gateway.New(parse(", health_check: {path: /healthz, interval: 100ms}"), gateway.Options{})
+	targets := dead + ", " + live.URL
+	g, err := gateway.New(failoverCfg(t, targets, "max_fails: 0, health_check: {path: /healthz, interval: 100ms}"), gateway.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	deadState := func() gateway.TargetState {
-		for _, s := range g.Targets() {
-			if s.Target == dead {
-				return s
-			}
-		}
-		t.Fatalf("no state for %s", dead)
-		return gateway.TargetState{}
-	}
 	if waitFor(t, 2*time.Second, func() string {
-		if s := deadState(); !s.Up {
+		if s := stateOf(t, g, dead); !s.Up {
 			return s.Why
 		}
 		return ""
 	}) == "" {
 		t.Fatal("the health check did not take the dead target out")
 	}
-	if err := g.Swap(parse("")); err != nil {
+	if err := g.Swap(failoverCfg(t, targets, "max_fails: 0")); err != nil {
 		t.Fatal(err)
 	}
-	if s := deadState(); !s.Up {
+	if s := stateOf(t, g, dead); !s.Up {
 		t.Errorf("still out after a reload without health check: %s", s.Why)
 	}
 }
