@@ -23,6 +23,10 @@ type Options struct {
 	// serve (a cluster node before its first snapshot has none); /readyz
 	// answers 503 with the error while it does not.
 	ConfigReady func() error
+	// ConfigServing, when set, says which config the gateway serves, on
+	// /readyz's first line (a cluster node: etcd's, or its snapshot
+	// file's while etcd has not answered).
+	ConfigServing func() string
 
 	// Auth, when set with Config, serves the Admin API (/v1/) with its
 	// keys.
@@ -78,6 +82,8 @@ func Handler(o Options) http.Handler {
 		case notReady != nil:
 			status = http.StatusServiceUnavailable
 			b.WriteString(notReady.Error() + "\n")
+		case o.ConfigServing != nil:
+			b.WriteString("ready: " + o.ConfigServing() + "\n")
 		default:
 			b.WriteString("ready\n")
 		}

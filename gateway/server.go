@@ -225,5 +225,8 @@ func (s *Server) adminHandler(a *config.Admin) (http.Handler, error) {
 	if r, ok := s.Store.(interface{ Ready() error }); ok {
 		o.ConfigReady = r.Ready
 	}
+	if r, ok := s.Store.(interface{ Serving() string }); ok {
+		o.ConfigServing = r.Serving
+	}
 	return admin.Handler(o), nil
 }

@@ -300,6 +300,19 @@ func (s *Store) Ready() error {
 	return nil
 }
 
+// Serving says which config the node serves, for /readyz.
+func (s *Store) Serving() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch s.source {
+	case SourceEtcd:
+		return fmt.Sprintf("config of etcd revision %d", s.applied)
+	case SourceCache:
+		return fmt.Sprintf("config of etcd revision %d from the snapshot file %s: etcd has not answered since the start", s.applied, s.o.SnapshotFile)
+	}
+	return "no config"
+}
+
 // fallBack serves the snapshot file, or the node's own settings, when
 // etcd has not answered in time at start.
 func (s *Store) fallBack() {

@@ -24,6 +24,7 @@ var quickStartPorts = []string{"12379", "12380", "22379", "22380", "32379", "323
 // 3-member etcd cluster, two nodes, one change through the Admin API, seen
 // on both nodes.
 func TestQuickStart(t *testing.T) {
+	t.Parallel() // each test has its own etcd cluster and nodes, mostly waiting
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
