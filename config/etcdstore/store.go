@@ -107,6 +107,7 @@ type Store struct {
 	subs         []chan struct{}
 	cfg          *config.Config // the last good snapshot
 	err          error          // the newest snapshot's problems, when it is refused
+	loaded       bool           // Load has returned a config
 	source       Source
 	applied      int64 // etcd revision of cfg
 	appliedAt    time.Time
@@ -283,9 +284,12 @@ func (s *Store) Load(ctx context.Context) (*config.Config, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err != nil {
+	// The first Load always has a config to start with: the gateway
+	// would not start on an error.
+	if s.err != nil && s.loaded {
 		return nil, s.err
 	}
+	s.loaded = true
 	return s.cfg, nil
 }
 
@@ -323,6 +327,12 @@ func (s *Store) fallBack() {
 		return
 	default:
 	}
+	s.fallBackLocked("etcd is unreachable")
+}
+
+// fallBackLocked serves the snapshot file's config, or the node's own
+// settings, as the first snapshot, for the reason given; s.mu is held.
+func (s *Store) fallBackLocked(why string) {
 	defer close(s.first)
 	if s.o.SnapshotFile != "" {
 		cfg, rev, err := s.readSnapshot()
@@ -330,14 +340,14 @@ func (s *Store) fallBack() {
 		case err == nil:
 			s.cfg, s.source, s.applied, s.appliedAt = cfg, SourceCache, rev, time.Now()
 			s.metrics.applied(rev, SourceCache)
-			s.log.Warn("etcd is unreachable: serving the last good config from the snapshot file until it answers", "file", s.o.SnapshotFile, "revision", rev)
+			s.log.Warn(why+": serving the last good config from the snapshot file until etcd has a valid one", "file", s.o.SnapshotFile, "revision", rev)
 			return
 		case !errors.Is(err, os.ErrNotExist):
 			s.log.Error("the snapshot file cannot be served", "file", s.o.SnapshotFile, "error", err.Error())
 		}
 	}
 	s.cfg = s.nodeOnly()
-	s.log.Warn("etcd is unreachable and there is no snapshot file: serving no routes, not ready, until etcd answers")
+	s.log.Warn(why + " and there is no snapshot file: serving no routes, not ready, until etcd has a valid config")
 }
 
 // nodeOnly is the config of the node's own settings and no resources.
@@ -385,13 +395,11 @@ func (s *Store) serve(cfg *config.Config, err error, rev int64) {
 	select {
 	case <-s.first:
 	default:
-		if s.cfg == nil {
-			// The first snapshot is refused and no file was served:
-			// serve the node's own settings, not ready.
-			s.cfg = s.nodeOnly()
-			s.err = nil
+		if err != nil {
+			s.fallBackLocked("the config in etcd is invalid")
+		} else {
+			close(s.first)
 		}
-		close(s.first)
 	}
 	for _, ch := range s.subs {
 		select {
