@@ -76,3 +76,20 @@ routes:
 		}
 	}
 }
+
+// TestConfigTLS: with https endpoints, push and pull check etcd's
+// certificate against --etcd-cacert, and refuse one they cannot check.
+func TestConfigTLS(t *testing.T) {
+	etcd := etcdtest.StartTLS(t, 1)
+	ep := etcd.Endpoints()[0]
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("policies:\n  web: {allow_origins: [https://app.example.com]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runCases(t, []cliCase{
+		{"push over TLS", []string{"config", "push", "-c", file, "--etcd", ep, "--etcd-cacert", etcd.CAFile()}, 0, `\+ policies/web`, "", nil},
+		{"pull over TLS", []string{"config", "pull", "--etcd", ep, "--etcd-cacert", etcd.CAFile()}, 0, `allow_origins: \["https://app.example.com"\]`, "", nil},
+		{"an unknown CA", []string{"config", "pull", "--etcd", ep}, 1, "", `etcd is unavailable`, nil},
+		{"half a client certificate", []string{"config", "pull", "--etcd", ep, "--etcd-cert", file}, 1, "", `give both --etcd-cert and --etcd-key`, nil},
+	})
+}
