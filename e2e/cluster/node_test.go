@@ -259,8 +259,10 @@ func (n *node) metric(t testing.TB, line string) string {
 // CORS headers of the allowed origin.
 type traffic struct {
 	mu       sync.Mutex
+	idle     *sync.Cond // signalled when a request ends
 	nodes    []*node
 	out      map[*node]bool // taken out of rotation (restarting)
+	inFlight map[*node]int
 	sent     atomic.Int64
 	failed   atomic.Int64
 	failures []string
@@ -272,7 +274,8 @@ type traffic struct {
 const maxRequests = 200_000
 
 func startTraffic(nodes []*node, workers int) *traffic {
-	tr := &traffic{nodes: nodes, out: map[*node]bool{}}
+	tr := &traffic{nodes: nodes, out: map[*node]bool{}, inFlight: map[*node]int{}}
+	tr.idle = sync.NewCond(&tr.mu)
 	ctx, cancel := context.WithCancel(context.Background())
 	tr.stop = cancel
 	for w := range workers {
@@ -286,6 +289,10 @@ func startTraffic(nodes []*node, workers int) *traffic {
 					continue
 				}
 				tr.send(n)
+				tr.mu.Lock()
+				tr.inFlight[n]--
+				tr.idle.Broadcast()
+				tr.mu.Unlock()
 				time.Sleep(2 * time.Millisecond) // a steady flow, not a load test
 			}
 		}()
@@ -293,23 +300,29 @@ func startTraffic(nodes []*node, workers int) *traffic {
 	return tr
 }
 
+// pick returns the next node in rotation, counting a request in flight
+// to it.
 func (tr *traffic) pick(i int) *node {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	for j := range tr.nodes {
 		if n := tr.nodes[(i+j)%len(tr.nodes)]; !tr.out[n] {
+			tr.inFlight[n]++
 			return n
 		}
 	}
 	return nil
 }
 
-// setOut takes a node out of rotation, or puts it back, as a load
-// balancer does around a restart.
+// setOut takes a node out of rotation, once its requests in flight are
+// answered, or puts it back, as a load balancer does around a restart.
 func (tr *traffic) setOut(n *node, out bool) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	tr.out[n] = out
+	for out && tr.inFlight[n] > 0 {
+		tr.idle.Wait()
+	}
 }
 
 func (tr *traffic) send(n *node) {
