@@ -197,6 +197,8 @@ type compiled struct {
 	anyMethod    bool
 	headers      *headerlist.Set
 	expose       string // joined ExposeHeaders, or ""
+	acam         string // joined AllowMethods, or ""
+	acah         string // joined AllowHeaders, or ""
 	maxAge       string // value of Access-Control-Max-Age, or ""
 	status       int
 	preflightVar string // Vary value on preflights
@@ -266,9 +268,13 @@ func compile(c Config) (*compiled, error) {
 		add("AllowOrigins", -1, "", ProblemNoOrigins, "no origin is allowed; list at least one origin in AllowOrigins or AllowOriginRegex")
 	}
 
+	var acam []string
 	for i, m := range c.AllowMethods {
 		switch {
 		case m == "*":
+			if !cc.anyMethod {
+				acam = append(acam, m)
+			}
 			cc.anyMethod = true
 			if c.AllowCredentials {
 				add("AllowMethods", i, m, ProblemWildcardCredentials, `"*" means a method literally named "*" when credentials are allowed; list the methods`)
@@ -287,13 +293,15 @@ func compile(c Config) (*compiled, error) {
 		if _, dup := cc.methods[m]; !dup {
 			cc.methods[m] = struct{}{}
 			cc.fewMethods = append(cc.fewMethods, m)
+			acam = append(acam, m)
 		}
 	}
+	cc.acam = strings.Join(acam, ", ")
 	if len(cc.fewMethods) > fewMethods {
 		cc.fewMethods = nil
 	}
 
-	var headers []string
+	var headers, acah []string
 	for i, h := range c.AllowHeaders {
 		lh := strings.ToLower(h)
 		switch {
@@ -314,9 +322,13 @@ func compile(c Config) (*compiled, error) {
 			add("AllowHeaders", i, h, ProblemHeaderForbidden, "a forbidden request header: browsers never let scripts set it; remove it")
 			continue
 		}
+		if !slices.Contains(headers, lh) {
+			acah = append(acah, h)
+		}
 		headers = append(headers, lh)
 	}
 	cc.headers = headerlist.NewSet(headers)
+	cc.acah = strings.Join(acah, ", ")
 
 	var expose []string
 	for i, h := range c.ExposeHeaders {
