@@ -653,8 +653,11 @@ func TestPreflights(t *testing.T) {
 			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PUT"}, "Access-Control-Expose-Headers": {"X-Request-Id"}, "Vary": {preflightVary}},
 		},
 		{
-			name:       "methods and headers are listed once each, as written",
-			cfg:        single(func(c *cors.Config) { c.AllowMethods = []string{"PUT", "DELETE", "PUT"}; c.AllowHeaders = []string{"X-Foo", "content-type", "x-foo"} }),
+			name: "methods and headers are listed once each, as written",
+			cfg: single(func(c *cors.Config) {
+				c.AllowMethods = []string{"PUT", "DELETE", "PUT"}
+				c.AllowHeaders = []string{"X-Foo", "content-type", "x-foo"}
+			}),
 			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: DELETE"),
 			wantStatus: http.StatusNoContent,
 			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PUT, DELETE"}, "Access-Control-Allow-Headers": {"X-Foo, content-type"}, "Vary": {preflightVary}},
