@@ -32,6 +32,21 @@ func Load(path string) (*Config, error) {
 // error messages. When the config is refused the error is an Errors that
 // lists every problem, each with its line and column.
 func Parse(filename string, data []byte) (*Config, error) {
+	c, err := Decode(filename, data)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Decode does what Parse does, but returns the config even when Parse
+// refuses it, together with the same error: tools that audit a config
+// (crossgate lint) must look at one that the gateway refuses. The Config
+// is nil only when the text is not YAML or is empty; otherwise it holds
+// everything that could be decoded, and values that could not are left
+// zero (a route may be nil, a policy name may name no policy). A Config
+// that Decode returned with an error must never be served.
+func Decode(filename string, data []byte) (*Config, error) {
 	d := &decoder{
 		file:        filename,
 		pos:         make(map[string]position),
@@ -61,7 +76,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errs.sorted()
+		return c, errs.sorted()
 	}
 	return c, nil
 }
