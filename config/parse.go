@@ -115,22 +115,27 @@ var parserProblems = []string{
 	"found undefined tag handle",
 }
 
+// SyntaxError returns the error of the YAML library (go.yaml.in/yaml/v3)
+// about the text of file as an Error at the line the library names, which
+// it counts from 0 for some problems and from 1 for others.
+func SyntaxError(file string, err error) *Error {
+	e := &Error{File: file, Line: 1, Col: 1, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		e.Msg = m[2]
+		if slices.ContainsFunc(parserProblems, func(p string) bool { return strings.HasPrefix(e.Msg, p) }) {
+			e.Line++
+		}
+	}
+	e.Msg = "invalid YAML: " + e.Msg
+	return e
+}
+
 // parseYAML returns the document's root node, or nil for an empty
 // document.
 func (d *decoder) parseYAML(data []byte) (root *yaml.Node, err error) {
 	syntaxError := func(err error) error {
-		e := &Error{File: d.file, Line: 1, Col: 1, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			e.Line, _ = strconv.Atoi(m[1])
-			e.Msg = m[2]
-			// The YAML library reports the line of its parser's errors
-			// counting from 0, and of its scanner's from 1.
-			if slices.ContainsFunc(parserProblems, func(p string) bool { return strings.HasPrefix(e.Msg, p) }) {
-				e.Line++
-			}
-		}
-		e.Msg = "invalid YAML: " + e.Msg
-		return Errors{e}
+		return Errors{SyntaxError(d.file, err)}
 	}
 	// A bad file must produce an error, not take the gateway down, whatever
 	// the YAML library does with it.

@@ -20,10 +20,12 @@ func parseGatewayAPI(d *doc, files []Input) {
 		for _, n := range d.documents(in) {
 			if get(n, "kind") != nil && r.str(get(n, "kind"), "kind") == "List" {
 				for _, item := range r.items(get(n, "items"), "items") {
+					r.near = item
 					r.object(item)
 				}
 				continue
 			}
+			r.near = n
 			r.object(n)
 		}
 	}
@@ -197,7 +199,7 @@ func (r reader) gatewayCORS(n *yaml.Node, what, id string) *policy {
 	if slices.Contains(headers, "*") {
 		if p.p.AllowCredentials {
 			// The Gateway API then echoes the request's header names.
-			r.d.echoHeaders(r.at(get(n, "allowHeaders"), what+" allowHeaders"), p, `allowHeaders "*" with allowCredentials`)
+			r.d.echoHeaders(r.at(get(n, "allowHeaders"), what+" allowHeaders"), p, `allowHeaders "*"`)
 			headers = nil
 		}
 		// Without credentials "*" stays "*"; lint's wildcard-authorization
@@ -237,9 +239,6 @@ func (r reader) backends(rule *yaml.Node, what, id, ns string) string {
 			r.bad(ref, bw, "a backendRef needs a name")
 			continue
 		}
-		if kind := r.str(get(ref, "kind"), bw+" kind"); kind != "" && kind != "Service" {
-			r.d.report(lint.Error, ruleNotConverted, r.at(ref, bw), "backendRef of kind %s is not converted: give its URL with --backend %s=URL", kind, name)
-		}
 		bns := r.str(get(ref, "namespace"), bw+" namespace")
 		if bns == "" {
 			bns = ns
@@ -253,12 +252,18 @@ func (r reader) backends(rule *yaml.Node, what, id, ns string) string {
 		if !ok {
 			target, ok = r.d.opts.Backends[name]
 		}
+		if kind := r.str(get(ref, "kind"), bw+" kind"); !ok && kind != "" && kind != "Service" {
+			r.d.report(lint.Error, ruleNotConverted, r.at(ref, bw), "backendRef %s of kind %s is not converted: give its URL with --backend %s=URL", name, kind, name)
+			continue
+		}
 		if !ok {
 			target = fmt.Sprintf("http://%s.%s.svc.cluster.local", name, bns)
 			if port > 0 {
 				target += fmt.Sprintf(":%d", port)
 			}
-			r.d.report(lint.Warning, ruleBackendGuessed, r.at(ref, bw), "backend %s/%s is sent to %s, its in-cluster name; outside the cluster, give its URL with --backend %s=URL", bns, name, target, name)
+			if r.d.once("guessed " + target) {
+				r.d.report(lint.Warning, ruleBackendGuessed, r.at(ref, bw), "backend %s/%s is sent to %s, its in-cluster name; outside the cluster, give its URL with --backend %s=URL", bns, name, target, name)
+			}
 		}
 		if !slices.Contains(targets, target) {
 			targets = append(targets, target)

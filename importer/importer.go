@@ -21,6 +21,7 @@ package importer
 import (
 	"cmp"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -110,6 +111,7 @@ func Convert(f Format, files []Input, opts Options) (*Result, error) {
 			continue
 		}
 		ok = append(ok, in)
+		d.files = append(d.files, in.Name)
 	}
 	parse(d, ok)
 	d.check()
@@ -126,37 +128,34 @@ func Convert(f Format, files []Input, opts Options) (*Result, error) {
 
 // Rule ids of the findings. Like lint's, they are stable.
 const (
-	ruleInvalidInput     = "invalid-input"         // the input cannot be read or is not of the format
-	ruleMissingReference = "missing-reference"     // an object names another that is not there
-	ruleNotConverted     = "not-converted"         // a feature Crossgate has no equivalent for
-	ruleWildcardCreds    = "wildcard-credentials"  // "*" (or echo) with credentials, which Crossgate refuses
-	ruleInvalidValue     = "invalid-value"         // a CORS value the Crossgate library refuses, left out
-	ruleRegexAnchored    = "regex-anchored"        // an unanchored regex written anchored
-	ruleRegexHost        = "regex-host-only"       // a Kong regex that matched the host only
-	ruleSingleOrigin     = "single-origin"         // Kong sent its one literal origin to every request
-	ruleOptionsAtEdge    = "options-at-edge"       // APISIX answered every OPTIONS request itself
-	ruleMaxAge           = "max-age"               // a max age changed or capped
-	ruleDefaultChanged   = "default-changed"       // a source default Crossgate does not share, written out
-	ruleMethodDropped    = "method-dropped"        // CONNECT, TRACE: browsers never send them
-	ruleBackendGuessed   = "backend-guessed"       // a Gateway API backendRef without --backend
-	rulePathSemantics    = "path-prefix-segments"  // Gateway API PathPrefix matches whole segments
-	ruleHostWildcard     = "host-wildcard"         // a wildcard host name, which Crossgate routes do not match
-	ruleTimingOrigins    = "timing-allow-origin"   // APISIX's timing_allow_origins became a boolean
-	ruleEchoHeaders      = "echo-request-headers"  // the source allowed every request header by echoing them
-	ruleWeightsIgnored   = "weights-ignored"       // upstream weights and balancing, not converted
-	ruleDisabled         = "disabled"              // a disabled source object, left out
-	rulePreflightForward = "preflight-forwarded"   // Kong's preflight_continue, converted to mode upstream
-	ruleOtherKind        = "other-kind"            // a Kubernetes object other than HTTPRoute, skipped
-	ruleFormatVersion    = "format-version"        // Kong's _format_version, missing or unknown
-	ruleRegexSyntax      = "regex-syntax"          // a PCRE regex that RE2 cannot compile
-	ruleOriginNormalized = "origin-normalized"     // an origin rewritten in the form browsers send
-	ruleAnyHostOrigin    = "any-host-origin"       // "https://*": any host of a scheme, as a regex
-	ruleNoRoutes         = "no-routes"             // nothing to convert
-	ruleRouteConflict    = "route-conflict"        // two routes that would take the same requests
-	ruleCSRFConverted    = "csrf-converted"        // APISIX's csrf plugin, converted to csrf: token
-	ruleStripPrefix      = "strip-prefix"          // a rewrite that became strip_prefix
-	ruleCredentialsHTTP  = "insecure-credentials"  // credentials with http origins
-	ruleSafelisted       = "safelisted-by-default" // GET, HEAD, POST are allowed without being listed
+	ruleInvalidInput     = "invalid-input"        // the input cannot be read or is not of the format
+	ruleMissingReference = "missing-reference"    // an object names another that is not there
+	ruleNotConverted     = "not-converted"        // a feature Crossgate has no equivalent for
+	ruleWildcardCreds    = "wildcard-credentials" // "*" (or echo) with credentials, which Crossgate refuses
+	ruleInvalidValue     = "invalid-value"        // a CORS value the Crossgate library refuses, left out
+	ruleRegexAnchored    = "regex-anchored"       // an unanchored regex written anchored
+	ruleRegexHost        = "regex-host-only"      // a Kong regex that matched the host only
+	ruleSingleOrigin     = "single-origin"        // Kong sent its one literal origin to every request
+	ruleOptionsAtEdge    = "options-at-edge"      // APISIX answered every OPTIONS request itself
+	ruleMaxAge           = "max-age"              // a max age changed or capped
+	ruleDefaultChanged   = "default-changed"      // a source default Crossgate does not share, written out
+	ruleMethodDropped    = "method-dropped"       // CONNECT, TRACE: browsers never send them
+	ruleBackendGuessed   = "backend-guessed"      // a Gateway API backendRef without --backend
+	rulePathSemantics    = "path-prefix-segments" // Gateway API PathPrefix matches whole segments
+	ruleHostWildcard     = "host-wildcard"        // a wildcard host name, which Crossgate routes do not match
+	ruleTimingOrigins    = "timing-allow-origin"  // APISIX's timing_allow_origins became a boolean
+	ruleEchoHeaders      = "echo-request-headers" // the source allowed every request header by echoing them
+	ruleWeightsIgnored   = "weights-ignored"      // upstream weights and balancing, not converted
+	ruleDisabled         = "disabled"             // a disabled source object, left out
+	rulePreflightForward = "preflight-forwarded"  // Kong's preflight_continue, converted to mode upstream
+	ruleOtherKind        = "other-kind"           // a Kubernetes object other than HTTPRoute, skipped
+	ruleFormatVersion    = "format-version"       // Kong's _format_version, missing or unknown
+	ruleRegexSyntax      = "regex-syntax"         // a PCRE regex that RE2 cannot compile
+	ruleOriginNormalized = "origin-normalized"    // an origin rewritten in the form browsers send
+	ruleAnyHostOrigin    = "any-host-origin"      // "https://*": any host of a scheme, as a regex
+	ruleNoRoutes         = "no-routes"            // nothing to convert
+	ruleRouteConflict    = "route-conflict"       // two routes that would take the same requests
+	ruleStripPrefix      = "strip-prefix"         // a rewrite that became strip_prefix
 )
 
 // src is where something is in the input: a file, a position and the
@@ -180,6 +179,7 @@ func (s src) String() string {
 type doc struct {
 	format    Format
 	opts      Options
+	files     []string // the inputs' names
 	policies  []*policy
 	upstreams []*upstream
 	routes    []*route
@@ -250,6 +250,19 @@ func (d *doc) name(kind, base string) string {
 	return out
 }
 
+// once reports whether key is seen for the first time, for findings that
+// several objects would repeat.
+func (d *doc) once(key string) bool {
+	if d.names == nil {
+		d.names = make(map[string]bool)
+	}
+	if d.names["once "+key] {
+		return false
+	}
+	d.names["once "+key] = true
+	return true
+}
+
 func (d *doc) addPolicy(p *policy) *policy {
 	p.name = d.name("policy", p.name)
 	d.policies = append(d.policies, p)
@@ -257,6 +270,14 @@ func (d *doc) addPolicy(p *policy) *policy {
 }
 
 func (d *doc) addUpstream(u *upstream) *upstream {
+	u.targets = slices.DeleteFunc(u.targets, func(t string) bool {
+		p, err := url.Parse(t)
+		if err != nil || p.Hostname() == "" || p.Scheme != "http" && p.Scheme != "https" {
+			d.report(lint.Error, ruleInvalidInput, u.source, "the backend address %q is not host:port; left out", t)
+			return true
+		}
+		return false
+	})
 	u.name = d.name("upstream", u.name)
 	d.upstreams = append(d.upstreams, u)
 	return u
@@ -285,7 +306,12 @@ func (d *doc) check() {
 				if e.Index < 0 {
 					continue
 				}
-				d.report(lint.Error, ruleInvalidValue, p.source, "%s %q is left out: %s", fieldName(e.Field), e.Value, e.Problem)
+				sev := lint.Error
+				switch e.Code {
+				case cors.ProblemHeaderForbidden, cors.ProblemHeaderAccessControl, cors.ProblemMethodForbidden:
+					sev = lint.Info // browsers never send them: nothing changes
+				}
+				d.report(sev, ruleInvalidValue, p.source, "%s %q is left out: %s", fieldName(e.Field), e.Value, e.Problem)
 				drop[e.Field] = append(drop[e.Field], e.Index)
 			}
 			if len(drop) == 0 {
@@ -301,6 +327,14 @@ func (d *doc) check() {
 			p.p.ExposeHeaders = without(p.p.ExposeHeaders, drop["ExposeHeaders"])
 		}
 	}
+	// Objects that no route uses (their route was not converted) go.
+	usedP, usedU := map[string]bool{d.defaults: true}, map[string]bool{}
+	for _, r := range d.routes {
+		usedP[r.cors], usedU[r.upstream] = true, true
+	}
+	d.policies = slices.DeleteFunc(d.policies, func(p *policy) bool { return !usedP[p.name] })
+	d.upstreams = slices.DeleteFunc(d.upstreams, func(u *upstream) bool { return !usedU[u.name] })
+
 	seen := map[string]*route{}
 	for _, r := range d.routes {
 		key := fmt.Sprintf("%q %q %q %q", r.hosts, r.path, r.prefix, r.methods)
@@ -310,11 +344,8 @@ func (d *doc) check() {
 		}
 		seen[key] = r
 	}
-	if len(d.routes) == 0 {
-		file := ""
-		if len(d.findings) > 0 {
-			file = d.findings[0].File
-		}
+	if len(d.routes) == 0 && !slices.ContainsFunc(d.findings, func(f lint.Finding) bool { return f.Severity == lint.Error }) {
+		file := strings.Join(d.files, ", ")
 		d.report(lint.Error, ruleNoRoutes, src{file: file}, "nothing was converted: the input has no route with a path and a backend; check the format named on the command line")
 	}
 }

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -140,9 +139,27 @@ func splitList(s string) []string {
 	return out
 }
 
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
+// authPlugins and limitPlugins are the plugins of APISIX and Kong whose
+// absence changes who may call a route, and how often; the findings say so.
+var (
+	authPlugins = []string{"key-auth", "jwt-auth", "basic-auth", "hmac-auth", "ldap-auth", "openid-connect", "authz-keycloak",
+		"authz-casdoor", "authz-casbin", "wolf-rbac", "forward-auth", "opa", "cas-auth", "multi-auth", "ip-restriction",
+		"ua-restriction", "referer-restriction", "consumer-restriction", "acl", "jwt", "oauth2", "bot-detection"}
+	limitPlugins = []string{"limit-req", "limit-count", "limit-conn", "rate-limiting", "rate-limiting-advanced",
+		"request-size-limiting", "response-ratelimiting"}
+)
+
+// pluginNotConverted reports a plugin of owner, applying to scope, that
+// Crossgate has no equivalent for.
+func (d *doc) pluginNotConverted(at src, name, owner, scope string) {
+	switch {
+	case slices.Contains(authPlugins, name):
+		d.report(lint.Warning, ruleNotConverted, at, "plugin %s of %s is not converted: Crossgate does not authenticate or restrict callers, so requests to %s reach the upstream without it; keep it in front of or behind Crossgate", name, owner, scope)
+	case slices.Contains(limitPlugins, name):
+		d.report(lint.Warning, ruleNotConverted, at, "plugin %s of %s is not converted: Crossgate has no rate limits (max_body_bytes bounds bodies); requests to %s are not limited", name, owner, scope)
+	case name == "csrf":
+		d.report(lint.Warning, ruleNotConverted, at, "plugin csrf of %s is not converted: give the routes csrf: {mode: fetch-metadata} (or token)", owner)
+	default:
+		d.report(lint.Warning, ruleNotConverted, at, "plugin %s of %s is not converted: Crossgate has no equivalent", name, owner)
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -3,7 +3,6 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -15,13 +14,7 @@ import (
 // comment that names its source.
 func (d *doc) render() []byte {
 	var b strings.Builder
-	var files []string
-	for _, r := range d.routes {
-		if !slices.Contains(files, r.source.file) {
-			files = append(files, r.source.file)
-		}
-	}
-	fmt.Fprintf(&b, "# Converted by crossgate import %s from %s.\n", d.format, strings.Join(files, ", "))
+	fmt.Fprintf(&b, "# Converted by crossgate import %s from %s.\n", d.format, strings.Join(d.files, ", "))
 	b.WriteString("# Each object names its source above it. Read the findings the command printed before\n")
 	b.WriteString("# serving this file; crossgate lint checks it again.\n")
 	fmt.Fprintf(&b, "listen: %s\n", config.DefaultListen)

@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
-	"strings"
 
+	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/lint"
 	"go.yaml.in/yaml/v3"
 )
@@ -16,14 +15,22 @@ import (
 // maxDocuments bounds the YAML documents of one file.
 const maxDocuments = 10000
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // documents parses every YAML document of in (JSON is YAML too), each a
 // node that knows its lines. A file that is not YAML gives an error
 // finding at the line the parser names, and the documents before it.
-func (d *doc) documents(in Input) []*yaml.Node {
+func (d *doc) documents(in Input) (docs []*yaml.Node) {
+	fail := func(err error) {
+		e := config.SyntaxError(in.Name, err)
+		d.report(lint.Error, ruleInvalidInput, src{file: in.Name, line: e.Line, col: e.Col}, "%s", e.Msg)
+	}
+	// A bad file must give a finding, whatever the YAML library does
+	// with it.
+	defer func() {
+		if r := recover(); r != nil {
+			fail(fmt.Errorf("yaml: %v", r))
+		}
+	}()
 	dec := yaml.NewDecoder(bytes.NewReader(in.Data))
-	var docs []*yaml.Node
 	for {
 		var n yaml.Node
 		err := dec.Decode(&n)
@@ -31,13 +38,7 @@ func (d *doc) documents(in Input) []*yaml.Node {
 			return docs
 		}
 		if err != nil {
-			at := src{file: in.Name, line: 1, col: 1}
-			msg := strings.TrimPrefix(err.Error(), "yaml: ")
-			if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-				at.line, _ = strconv.Atoi(m[1])
-				msg = m[2]
-			}
-			d.report(lint.Error, ruleInvalidInput, at, "not valid YAML or JSON: %s", msg)
+			fail(err)
 			return docs
 		}
 		if len(docs) == maxDocuments {
@@ -55,11 +56,17 @@ func (d *doc) documents(in Input) []*yaml.Node {
 type reader struct {
 	d    *doc
 	file string
+	// near is where to point at a value that is absent: the object or
+	// document being read.
+	near *yaml.Node
 }
 
 func (r reader) at(n *yaml.Node, what string) src {
 	if n == nil {
-		return src{file: r.file, what: what}
+		n = r.near
+	}
+	if n == nil {
+		return src{file: r.file, line: 1, col: 1, what: what}
 	}
 	return src{file: r.file, line: n.Line, col: n.Column, what: what}
 }

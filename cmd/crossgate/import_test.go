@@ -308,3 +308,32 @@ func startServe(t *testing.T, bin, file string) string {
 	}
 	return ""
 }
+
+func TestImport(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.yaml")
+	kong := "../../importer/testdata/kong/01-basic.yml"
+	tests := []cliCase{
+		{"converted, config on stdout, findings on stderr", []string{"import", "kong", kong}, 0,
+			`(?s)^# Converted by crossgate import kong.*routes:\n.*cors: 'orders-cors'\n$`, `info single-origin: .*\ncrossgate import: the config converted; 0 errors, 0 warnings, 1 info\n$`, nil},
+		{"converted to a file, findings on stdout", []string{"import", "kong", kong, "-o", out}, 0,
+			`single-origin.*\ncrossgate import: .*out\.yaml converted; 0 errors`, "", nil},
+		{"json findings", []string{"import", "--format", "json", "kong", kong, "-o", out}, 0,
+			`"rule": "single-origin"`, "", []string{"findings", "errors", "warnings", "infos"}},
+		{"errors exit 1", []string{"import", "kong", "../../importer/testdata/kong/07-unknown-format.yml", "-o", out}, 1,
+			`07-unknown-format\.yml:1:18: error format-version: _format_version "4\.0" is not one Kong reads`, "", nil},
+		{"bad YAML names its line", []string{"import", "apisix", "../../importer/testdata/apisix/09-bad.yaml", "-o", out}, 1,
+			`09-bad\.yaml:4:1: error invalid-input: invalid YAML`, "", nil},
+		{"a missing upstream names its line", []string{"import", "apisix", "../../importer/testdata/apisix/03-missing-upstream.json", "-o", out}, 1,
+			`03-missing-upstream\.json:7:20: error missing-reference: route 7 \("billing"\) names upstream "billing-v2"`, "", nil},
+		{"unknown format", []string{"import", "traefik", kong}, 2, "", `unknown format "traefik": use gateway-api, apisix or kong`, nil},
+		{"no file", []string{"import", "kong"}, 2, "", "name the format and at least one file", nil},
+		{"missing file", []string{"import", "kong", filepath.Join(dir, "nope.yml")}, 2, "", "nope.yml", nil},
+		{"bad --backend", []string{"import", "gateway-api", kong, "--backend", "nourl"}, 2, "", "want NAME=URL", nil},
+	}
+	runCases(t, tests)
+	data, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(data), "# Converted by crossgate import apisix") {
+		t.Errorf("-o did not write the config: %v\n%s", err, data)
+	}
+}
