@@ -557,7 +557,7 @@ func (o *apisixObject) nodeOrNil() *yaml.Node {
 func (c *apisixConversion) regex(at src, re string, p *policy) {
 	body := strings.TrimSuffix(strings.TrimPrefix(re, "^"), "$")
 	if _, err := regexp.Compile(body); err != nil {
-		c.d.report(lint.Error, ruleRegexSyntax, at, "origin regex %q is left out: it is PCRE that Go's RE2 cannot compile (%v); rewrite it without lookarounds or backreferences", re, err)
+		c.d.report(lint.Error, ruleRegexSyntax, at, "origin regex \"%s\" is left out: it is PCRE that Go's RE2 cannot compile (%v); rewrite it without lookarounds or backreferences", re, err)
 		return
 	}
 	if !strings.HasPrefix(re, "^") || !strings.HasSuffix(re, "$") {
@@ -565,7 +565,7 @@ func (c *apisixConversion) regex(at src, re string, p *policy) {
 		if !strings.HasSuffix(re, "$") {
 			example = ", such as a matching origin with \".attacker.test\" appended"
 		}
-		c.d.report(lint.Warning, ruleRegexAnchored, at, "origin regex %q: APISIX matched it anywhere in the origin, so it also allowed origins that merely contain a match%s; Crossgate matches the whole origin, so it is written %q and no longer allows them: check that your own origins still match", re, example, body)
+		c.d.report(lint.Warning, ruleRegexAnchored, at, "origin regex \"%s\": APISIX matched it anywhere in the origin, so it also allowed origins that merely contain a match%s; Crossgate matches the whole origin, so it is written \"%s\" and no longer allows them: check that your own origins still match", re, example, body)
 	}
 	p.p.AllowOriginRegex = append(p.p.AllowOriginRegex, body)
 }

@@ -450,7 +450,7 @@ func (c *kongConversion) cors(pl kongPlugin, scope string) *policy {
 func (c *kongConversion) kongRegex(at src, re string, p *policy) {
 	body := strings.TrimSuffix(strings.TrimPrefix(re, "^"), "$")
 	if _, err := regexp.Compile(body); err != nil {
-		c.d.report(lint.Error, ruleRegexSyntax, at, "origin regex %q is left out: it is PCRE that Go's RE2 cannot compile (%v); rewrite it without lookarounds or backreferences", re, err)
+		c.d.report(lint.Error, ruleRegexSyntax, at, "origin regex \"%s\" is left out: it is PCRE that Go's RE2 cannot compile (%v); rewrite it without lookarounds or backreferences", re, err)
 		return
 	}
 	if !strings.Contains(body, ":") {
@@ -463,7 +463,7 @@ func (c *kongConversion) kongRegex(at src, re string, p *policy) {
 		if p.p.AllowCredentials {
 			sev, extra = lint.Warning, "; with credentials only https origins are allowed, so http:// origins it matched are no longer allowed"
 		}
-		c.d.report(sev, ruleRegexHost, at, "origin regex %q has no scheme, so Kong matched it against the host alone; it is written %q%s", re, full, extra)
+		c.d.report(sev, ruleRegexHost, at, "origin regex \"%s\" has no scheme, so Kong matched it against the host alone; it is written \"%s\"%s", re, full, extra)
 		body = full
 	}
 	p.p.AllowOriginRegex = append(p.p.AllowOriginRegex, body)

@@ -337,3 +337,33 @@ func TestImport(t *testing.T) {
 		t.Errorf("-o did not write the config: %v\n%s", err, data)
 	}
 }
+
+// TestImportREADME checks that the worked examples of the README's "Coming
+// from APISIX / Kong / Gateway API" show what the command prints today.
+func TestImportREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "crossgate.yaml")
+	t.Chdir("../../examples/import")
+	for _, args := range [][]string{
+		{"import", "apisix", "apisix.yaml", "-o", out},
+		{"import", "kong", "kong.yml", "-o", out},
+		{"import", "gateway-api", "httproute.yaml", "--backend", "catalog=http://127.0.0.1:9003", "-o", out},
+	} {
+		var stdout, stderr strings.Builder
+		run(args, &stdout, &stderr)
+		cfg, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown := strings.Join(args[:len(args)-2], " ") + " -o crossgate.yaml\n" + strings.ReplaceAll(stdout.String(), out, "crossgate.yaml")
+		if !strings.Contains(string(readme), shown) {
+			t.Errorf("README does not show what crossgate %s prints:\n%s", strings.Join(args, " "), shown)
+		}
+		if !strings.Contains(string(readme), "$ cat crossgate.yaml\n"+string(cfg)) {
+			t.Errorf("README does not show the config crossgate %s writes:\n%s", strings.Join(args, " "), cfg)
+		}
+	}
+}
