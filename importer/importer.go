@@ -123,7 +123,7 @@ func Convert(f Format, files []Input, opts Options) (*Result, error) {
 			d.findings = append(d.findings, lf)
 		}
 	}
-	return &Result{Config: out, Findings: sorted(d.findings)}, nil
+	return &Result{Config: out, Findings: lint.Sort(d.findings)}, nil
 }
 
 // Rule ids of the findings. Like lint's, they are stable.
@@ -369,21 +369,4 @@ func without(list []string, drop []int) []string {
 		}
 	}
 	return out
-}
-
-func sorted(fs []lint.Finding) []lint.Finding {
-	rank := func(s lint.Severity) int {
-		return map[lint.Severity]int{lint.Error: 0, lint.Warning: 1, lint.Info: 2}[s]
-	}
-	slices.SortStableFunc(fs, func(a, b lint.Finding) int {
-		return cmp.Or(
-			cmp.Compare(rank(a.Severity), rank(b.Severity)),
-			cmp.Compare(a.File, b.File),
-			cmp.Compare(a.Line, b.Line),
-			cmp.Compare(a.Col, b.Col),
-			cmp.Compare(a.Rule, b.Rule),
-			cmp.Compare(a.Message, b.Message),
-		)
-	})
-	return slices.Compact(fs)
 }

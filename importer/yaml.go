@@ -94,16 +94,9 @@ func isNull(n *yaml.Node) bool {
 
 // get returns the value of key in the mapping n, or nil.
 func get(n *yaml.Node, key string) *yaml.Node {
-	n = deref(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			if v := deref(n.Content[i+1]); !isNull(v) {
-				return v
-			}
-			return nil
+	if i := index(n, key); i >= 0 {
+		if v := deref(deref(n).Content[i+1]); !isNull(v) {
+			return v
 		}
 	}
 	return nil
@@ -111,16 +104,25 @@ func get(n *yaml.Node, key string) *yaml.Node {
 
 // keyNode returns the key node of key in the mapping n, for its position.
 func keyNode(n *yaml.Node, key string) *yaml.Node {
+	if i := index(n, key); i >= 0 {
+		return deref(n).Content[i]
+	}
+	return nil
+}
+
+// index returns the index of key's node in the content of the mapping n,
+// or -1.
+func index(n *yaml.Node, key string) int {
 	n = deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
+		return -1
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			return n.Content[i]
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
 // keys returns the keys of the mapping n, in order.

@@ -129,7 +129,7 @@ func audit(c *config.Config, err error) []Finding {
 			fs = append(fs, f)
 		}
 	}
-	return sorted(fs)
+	return Sort(fs)
 }
 
 // auditable returns c, or a copy of it whose nil routes (which a refused
@@ -190,12 +190,14 @@ func refused(filename string, err error) []Finding {
 	for _, e := range es {
 		fs = append(fs, Finding{Rule: classify(e), Severity: Error, File: e.File, Line: e.Line, Col: e.Col, Path: e.Path, Message: e.Msg})
 	}
-	return sorted(fs)
+	return Sort(fs)
 }
 
-// sorted orders fs errors first, then warnings, then infos, each by
-// position, and drops exact duplicates.
-func sorted(fs []Finding) []Finding {
+// Sort orders fs errors first, then warnings, then infos, each by
+// position, and drops exact duplicates; it returns the shortened slice.
+// Tools that report findings of their own in lint's form (crossgate
+// import) sort them so.
+func Sort(fs []Finding) []Finding {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return cmp.Or(
 			cmp.Compare(a.Severity.rank(), b.Severity.rank()),
