@@ -5,7 +5,6 @@
 //	crossgate check URL --origin O  run a request as a browser would and explain the verdict
 //	crossgate scan URL          probe an endpoint for CORS misconfigurations
 //	crossgate lint [-c FILE]    audit a config for insecure or broken CORS
-//	crossgate import FORMAT FILE...  convert another gateway's config
 //	crossgate version           version, commit, Go version
 package main
 
@@ -25,7 +24,6 @@ Commands:
   check URL --origin O    do what a browser does and explain its verdict (or --har FILE)
   scan URL                probe a live endpoint for CORS misconfigurations
   lint [-c FILE]          audit a config for insecure or broken CORS (--format text|json|sarif)
-  import FORMAT FILE...   convert gateway-api, apisix or kong config to a Crossgate config
   version                 print the version, commit and Go version
 
 Run "crossgate <command> -h" for a command's flags.
