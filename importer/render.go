@@ -26,7 +26,7 @@ func (d *doc) render() []byte {
 			for _, n := range p.notes {
 				fmt.Fprintf(&b, "  # %s\n", n)
 			}
-			fmt.Fprintf(&b, "  %s:\n", p.name)
+			fmt.Fprintf(&b, "  %s:\n", quote(p.name))
 			writePolicy(&b, &p.p, "    ")
 		}
 	}
@@ -34,7 +34,7 @@ func (d *doc) render() []byte {
 		b.WriteString("\nupstreams:\n")
 		for _, u := range d.upstreams {
 			fmt.Fprintf(&b, "  # %s\n", u.source)
-			fmt.Fprintf(&b, "  %s:\n    targets: %s\n", u.name, list(u.targets))
+			fmt.Fprintf(&b, "  %s:\n    targets: %s\n", quote(u.name), list(u.targets))
 			if u.timeout != "" {
 				fmt.Fprintf(&b, "    timeout: %s\n", u.timeout)
 			}
