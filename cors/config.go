@@ -36,12 +36,15 @@ type Config struct {
 
 	// AllowMethods lists the methods a preflight may ask for, matched case
 	// sensitively as browsers do. GET, HEAD and POST need no preflight and are
-	// always allowed. "*" allows every method (not with credentials).
+	// always allowed. "*" allows every method (not with credentials). An
+	// accepted preflight's Access-Control-Allow-Methods is this whole list.
 	AllowMethods []string
 
 	// AllowHeaders lists the request headers a preflight may ask for, in any
 	// case. "*" allows every header except Authorization, which must be
 	// listed by name (the Fetch standard's rule), and not with credentials.
+	// An accepted preflight's Access-Control-Allow-Headers is this whole
+	// list, each name once, as written.
 	AllowHeaders []string
 
 	// ExposeHeaders lists the response headers that scripts may read beyond
