@@ -98,53 +98,40 @@ func parseAPISIX(d *doc, files []Input) {
 // adminAPI reads the Admin API's answers: one object, a list, or v2's
 // node tree.
 func (r reader) adminAPI(n *yaml.Node, add func(*apisixObject)) {
-	one := func(item *yaml.Node, what string) {
-		key := r.str(get(item, "key"), what+" key")
-		value := get(item, "value")
-		parts := strings.Split(strings.Trim(key, "/"), "/")
-		if len(parts) < 2 || parts[0] != "apisix" || value == nil {
-			if nodes := get(item, "nodes"); nodes != nil {
-				for _, c := range r.items(nodes, what+" nodes") {
-					r.adminItem(c, add)
-				}
-				return
-			}
-			r.bad(item, what, `expected an Admin API object, {"key": "/apisix/routes/1", "value": {...}}; got key %q`, key)
-			return
-		}
-		id := r.id(value, parts[1])
-		if id == "" && len(parts) > 2 {
-			id = parts[2]
-		}
-		r.near = value
-		add(&apisixObject{kind: parts[1], id: id, n: value, r: r})
-	}
 	switch {
 	case get(n, "list") != nil:
-		for i, item := range r.items(get(n, "list"), "list") {
-			one(item, fmt.Sprintf("list[%d]", i))
+		for _, item := range r.items(get(n, "list"), "list") {
+			r.adminItem(item, add)
 		}
 	case get(n, "node") != nil:
-		one(get(n, "node"), "node")
+		r.adminItem(get(n, "node"), add)
 	default:
-		one(n, "document")
+		r.adminItem(n, add)
 	}
 }
 
+// adminItem reads one {"key": "/apisix/KIND/ID", "value": {...}}, or a
+// v2 directory node whose nodes are such items.
 func (r reader) adminItem(item *yaml.Node, add func(*apisixObject)) {
-	key := r.str(get(item, "key"), "key")
-	parts := strings.Split(strings.Trim(key, "/"), "/")
-	if len(parts) < 2 || get(item, "value") == nil {
-		r.bad(item, "node", "expected an Admin API node with key and value")
+	if nodes := get(item, "nodes"); nodes != nil {
+		for _, c := range r.items(nodes, "nodes") {
+			r.adminItem(c, add)
+		}
 		return
 	}
-	v := get(item, "value")
-	id := r.id(v, parts[1])
+	key := r.str(get(item, "key"), "key")
+	parts := strings.Split(strings.Trim(key, "/"), "/")
+	value := get(item, "value")
+	if len(parts) < 2 || parts[0] != "apisix" || value == nil {
+		r.bad(item, "key", `expected an Admin API object, {"key": "/apisix/routes/1", "value": {...}}; got key %q`, key)
+		return
+	}
+	id := r.id(value, parts[1])
 	if id == "" && len(parts) > 2 {
 		id = parts[2]
 	}
-	r.near = v
-	add(&apisixObject{kind: parts[1], id: id, n: v, r: r})
+	r.near = value
+	add(&apisixObject{kind: parts[1], id: id, n: value, r: r})
 }
 
 // id returns an object's id, a string or a number.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -99,6 +100,28 @@ func checkFindings(t *testing.T, res *importer.Result) {
 		}
 		if i > 0 && rank[res.Findings[i-1].Severity] > rank[f.Severity] {
 			t.Errorf("findings not errors first: %s before %s", res.Findings[i-1], f)
+		}
+	}
+}
+
+// TestREADMEListsEveryRule checks that the README's table of import rule
+// ids has every id the importer reports.
+func TestREADMEListsEveryRule(t *testing.T) {
+	src, err := os.ReadFile("importer.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := regexp.MustCompile(`rule[A-Za-z]+ += "([a-z-]+)"`).FindAllSubmatch(src, -1)
+	if len(ids) < 20 {
+		t.Fatalf("found %d rule ids in importer.go; has the const block moved?", len(ids))
+	}
+	for _, m := range ids {
+		if !bytes.Contains(readme, []byte("| `"+string(m[1])+"` |")) {
+			t.Errorf("README's import rule table lacks %s", m[1])
 		}
 	}
 }
