@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/lint"
 	"go.yaml.in/yaml/v3"
 )
@@ -402,7 +404,16 @@ func (c *apisixConversion) upstream(n *yaml.Node, r reader, what, name string) s
 	if t := r.str(get(n, "type"), what+" type"); len(weights) > 1 || t != "" && t != "roundrobin" {
 		c.d.report(lint.Info, ruleWeightsIgnored, at, "%s: weights and balancing type are not converted: Crossgate spreads requests evenly over its targets", what)
 	}
-	u := &upstream{name: name, source: at, targets: targets}
+	u := &upstream{name: name, source: at, targets: targets, retries: -1}
+	if v, ok := r.integer(get(n, "retries"), what+" retries"); ok && v >= 0 {
+		u.retries = int(min(v, 10))
+	}
+	if active := get(get(n, "checks"), "active"); active != nil {
+		u.health = r.healthCheck(active, what+" checks.active", "http_path", "http_failures", false)
+	}
+	if get(get(n, "checks"), "passive") != nil {
+		c.d.report(lint.Info, ruleNotConverted, r.at(get(get(n, "checks"), "passive"), what), "%s: passive checks are not converted: Crossgate's max_fails and fail_timeout (1 failure, 10 s) count connection errors and timeouts, not statuses", what)
+	}
 	if to := get(n, "timeout"); to != nil {
 		var total int64
 		for _, k := range []string{"connect", "send", "read"} {
@@ -564,4 +575,40 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// healthCheck converts an active health check of APISIX (checks.active)
+// or Kong (healthchecks.active), which share their shape: a path, a
+// timeout, and healthy/unhealthy thresholds and intervals. It returns nil
+// for a check that is off (Kong's, without an interval) or not over HTTP.
+func (r reader) healthCheck(n *yaml.Node, what, pathKey, failKey string, offWithoutInterval bool) *config.HealthCheck {
+	if t := r.str(get(n, "type"), what+" type"); t != "" && t != "http" && t != "https" {
+		r.d.report(lint.Info, ruleNotConverted, r.at(n, what), "%s: a %s health check is not converted: Crossgate's are HTTP GETs", what, t)
+		return nil
+	}
+	h := &config.HealthCheck{Path: r.str(get(n, pathKey), what+" "+pathKey)}
+	if h.Path == "" {
+		h.Path = "/"
+	}
+	seconds := func(v *yaml.Node, key string) time.Duration {
+		if s, ok := r.integer(v, what+" "+key); ok && s > 0 {
+			return time.Duration(min(s, 3600)) * time.Second
+		}
+		return 0
+	}
+	h.Timeout = seconds(get(n, "timeout"), "timeout")
+	h.Interval = seconds(get(get(n, "healthy"), "interval"), "healthy.interval")
+	if h.Interval == 0 && offWithoutInterval && seconds(get(get(n, "unhealthy"), "interval"), "unhealthy.interval") == 0 {
+		return nil // Kong's intervals default to 0, which turns the check off
+	}
+	if v, ok := r.integer(get(get(n, "unhealthy"), failKey), what+" unhealthy."+failKey); ok && v > 0 {
+		h.Fails = int(min(v, 100))
+	}
+	if v, ok := r.integer(get(get(n, "healthy"), "successes"), what+" healthy.successes"); ok && v > 0 {
+		h.Passes = int(min(v, 100))
+	}
+	if h.Timeout > 0 && h.Interval > 0 && h.Timeout >= h.Interval {
+		h.Timeout = 0
+	}
+	return h
 }

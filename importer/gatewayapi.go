@@ -281,5 +281,5 @@ func (r reader) backends(rule *yaml.Node, what, id, ns string) string {
 			return u.name
 		}
 	}
-	return r.d.addUpstream(&upstream{name: strings.Join(names, "+"), source: r.at(get(rule, "backendRefs"), what+" backendRefs"), targets: targets}).name
+	return r.d.addUpstream(&upstream{name: strings.Join(names, "+"), source: r.at(get(rule, "backendRefs"), what+" backendRefs"), targets: targets, retries: -1}).name
 }

@@ -201,6 +201,9 @@ type upstream struct {
 	source  src
 	targets []string
 	timeout string // a config duration, or "" for the default
+	retries int    // -1 for the default
+	// health is the active health check, or nil.
+	health *config.HealthCheck
 }
 
 type route struct {

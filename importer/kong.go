@@ -365,12 +365,20 @@ func (c *kongConversion) service(s *yaml.Node) string {
 			return ""
 		}
 		if len(targets) > 1 {
-			c.d.report(lint.Info, ruleWeightsIgnored, r.at(ku, "upstream "+host), "upstream %s: weights, health checks and balancing are not converted: Crossgate spreads requests evenly over its targets", host)
+			c.d.report(lint.Info, ruleWeightsIgnored, r.at(ku, "upstream "+host), "upstream %s: weights and balancing are not converted: Crossgate spreads requests evenly over its targets", host)
 		}
 	} else {
 		targets = []string{fmt.Sprintf("%s://%s:%d%s", scheme, host, port, path)}
 	}
-	u := &upstream{name: strings.TrimPrefix(what, "service "), source: at, targets: targets}
+	u := &upstream{name: strings.TrimPrefix(what, "service "), source: at, targets: targets, retries: -1}
+	if v, ok := r.integer(get(s, "retries"), what+" retries"); ok && v >= 0 {
+		u.retries = int(min(v, 10))
+	}
+	if ku, ok := c.upstreams[host]; ok {
+		if active := get(get(ku, "healthchecks"), "active"); active != nil {
+			u.health = r.healthCheck(active, "upstream "+host+" healthchecks.active", "http_path", "http_failures", true)
+		}
+	}
 	if ms, ok := r.integer(get(s, "read_timeout"), what+" read_timeout"); ok && ms > 0 {
 		u.timeout = fmt.Sprintf("%dms", ms)
 	}

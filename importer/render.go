@@ -38,6 +38,25 @@ func (d *doc) render() []byte {
 			if u.timeout != "" {
 				fmt.Fprintf(&b, "    timeout: %s\n", u.timeout)
 			}
+			if u.retries >= 0 {
+				fmt.Fprintf(&b, "    retries: %d\n", u.retries)
+			}
+			if h := u.health; h != nil {
+				fmt.Fprintf(&b, "    health_check: {path: %s", quote(h.Path))
+				if h.Interval > 0 {
+					fmt.Fprintf(&b, ", interval: %s", h.Interval)
+				}
+				if h.Timeout > 0 {
+					fmt.Fprintf(&b, ", timeout: %s", h.Timeout)
+				}
+				if h.Fails > 0 {
+					fmt.Fprintf(&b, ", fails: %d", h.Fails)
+				}
+				if h.Passes > 0 {
+					fmt.Fprintf(&b, ", passes: %d", h.Passes)
+				}
+				b.WriteString("}\n")
+			}
 		}
 	}
 	if len(d.routes) > 0 {
