@@ -561,7 +561,10 @@ func (c *apisixConversion) regex(at src, re string, p *policy) {
 	if !strings.HasPrefix(re, "^") || !strings.HasSuffix(re, "$") {
 		example := ""
 		if !strings.HasSuffix(re, "$") {
-			example = ", such as a matching origin with \".attacker.test\" appended"
+			example = ", such as one with \".attacker.test\" appended to a match"
+			if e, ok := unanchoredExample(re, body); ok {
+				example = ", such as " + e
+			}
 		}
 		c.d.report(lint.Warning, ruleRegexAnchored, at, "origin regex \"%s\": APISIX matched it anywhere in the origin, so it also allowed origins that merely contain a match%s; Crossgate matches the whole origin, so it is written \"%s\" and no longer allows them: check that your own origins still match", re, example, body)
 	}
@@ -611,4 +614,23 @@ func (r reader) healthCheck(n *yaml.Node, what, pathKey, failKey string, offWith
 		h.Timeout = 0
 	}
 	return h
+}
+
+// unanchoredExample returns an origin that the regex re, matched anywhere
+// in the origin as APISIX does, allows and that its anchored form body
+// does not: the plainest match, with a host of the attacker's after it.
+func unanchoredExample(re, body string) (string, bool) {
+	meant, ok := lint.SampleMatch(body)
+	if !ok {
+		return "", false
+	}
+	// ".*" before a dot samples as nothing: "https://.example.com".
+	meant = strings.Replace(meant, "://.", "://x.", 1)
+	e := meant + ".attacker.test"
+	loose, err1 := regexp.Compile(re)
+	whole, err2 := regexp.Compile(`^(?:` + body + `)$`)
+	if err1 != nil || err2 != nil || !loose.MatchString(e) || whole.MatchString(e) {
+		return "", false
+	}
+	return e, true
 }

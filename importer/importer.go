@@ -186,6 +186,9 @@ type doc struct {
 	defaults  string // the policy of routes without one, or ""
 	findings  []lint.Finding
 	names     map[string]bool // by kind and name: "policy web"
+	// refusedWildcards are the indexes in findings of the policies refused
+	// for "*" with credentials, whose fix names the origins to list.
+	refusedWildcards []int
 }
 
 type policy struct {
@@ -330,6 +333,24 @@ func (d *doc) check() {
 			p.p.ExposeHeaders = without(p.p.ExposeHeaders, drop["ExposeHeaders"])
 		}
 	}
+	// The origins to list instead of "*": those the input's other policies
+	// name, else examples.
+	var named []string
+	for _, p := range d.policies {
+		for _, o := range p.p.AllowOrigins {
+			if o != "*" && o != "null" && !slices.Contains(named, o) && len(named) < 5 {
+				named = append(named, o)
+			}
+		}
+	}
+	for _, i := range d.refusedWildcards {
+		if len(named) > 0 {
+			d.findings[i].Message += fmt.Sprintf(", such as those the input's other policies allow (%s)", strings.Join(named, ", "))
+		} else {
+			d.findings[i].Message += ` (e.g. "https://app.example.com", "https://*.example.com")`
+		}
+	}
+
 	// Objects that no route uses (their route was not converted) go.
 	usedP, usedU := map[string]bool{d.defaults: true}, map[string]bool{}
 	for _, r := range d.routes {

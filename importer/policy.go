@@ -123,8 +123,9 @@ func (d *doc) maxAge(at src, v int64, p *policy) {
 // which Crossgate refuses, and says what to list instead.
 func (d *doc) wildcardCredentials(at src, what, source string) {
 	d.report(lint.Error, ruleWildcardCreds, at,
-		`%s allows every origin with credentials: %s, so any site can read responses with the user's cookies. Crossgate refuses it, so it is not converted: list the origins that need credentials (e.g. "https://app.example.com", "https://*.example.com")`,
+		`%s allows every origin with credentials: %s, so any site can read responses with the user's cookies. Crossgate refuses it, so it is not converted: list the origins that need credentials`,
 		what, source)
+	d.refusedWildcards = append(d.refusedWildcards, len(d.findings)-1)
 }
 
 // splitList splits a comma-separated list, trimming spaces, dropping
