@@ -104,6 +104,28 @@ func (c *kongConversion) file(n *yaml.Node) {
 			c.plugins[s] = append(c.plugins[s], kongPlugin{r.str(get(p, "name"), "plugin name"), p})
 		}
 	}
+	routes := c.routes(n, services)
+	c.topLevelPlugins(n, routes)
+
+	// Global plugins.
+	for _, p := range c.enabled(nil) {
+		if p.name == "cors" {
+			if pol := c.cors(p, "every route"); pol != nil {
+				c.d.defaults = pol.name
+			}
+			continue
+		}
+		c.d.pluginNotConverted(r.at(p.n, "plugin "+p.name), p.name, "the whole file", "every route")
+	}
+	for _, rs := range routes {
+		c.route(rs[0], rs[1])
+	}
+}
+
+// routes returns every route of the file with its service: those nested
+// in services, and the top-level ones that name their service.
+func (c *kongConversion) routes(n *yaml.Node, services []*yaml.Node) [][2]*yaml.Node {
+	r := c.r
 	var routes [][2]*yaml.Node // route, service
 	for _, s := range services {
 		for _, rt := range r.items(get(s, "routes"), c.svcWhat(s)+" routes") {
@@ -113,7 +135,7 @@ func (c *kongConversion) file(n *yaml.Node) {
 	for _, rt := range r.items(get(n, "routes"), "routes") {
 		ref := get(rt, "service")
 		if get(ref, "name") != nil || get(ref, "id") != nil {
-			ref = cmpOr(get(ref, "name"), get(ref, "id"))
+			ref = firstOf(get(ref, "name"), get(ref, "id"))
 		}
 		name := r.str(ref, "route service")
 		s := c.services[name]
@@ -127,6 +149,14 @@ func (c *kongConversion) file(n *yaml.Node) {
 		}
 		routes = append(routes, [2]*yaml.Node{rt, s})
 	}
+	return routes
+}
+
+// topLevelPlugins files the plugins of the top-level list under the route
+// or service they name, or under nil when they apply to every route, and
+// those of each route under it.
+func (c *kongConversion) topLevelPlugins(n *yaml.Node, routes [][2]*yaml.Node) {
+	r := c.r
 	byName := map[string]*yaml.Node{}
 	for _, rs := range routes {
 		for _, p := range r.items(get(rs[0], "plugins"), c.routeWhat(rs[0])+" plugins") {
@@ -148,13 +178,13 @@ func (c *kongConversion) file(n *yaml.Node) {
 		var owner *yaml.Node
 		switch {
 		case get(p, "route") != nil:
-			ref := r.str(cmpOr(get(get(p, "route"), "name"), get(get(p, "route"), "id"), get(p, "route")), "plugin route")
+			ref := r.str(firstOf(get(get(p, "route"), "name"), get(get(p, "route"), "id"), get(p, "route")), "plugin route")
 			if owner = byName[ref]; owner == nil {
 				c.d.report(lint.Error, ruleMissingReference, at, "plugin %s names route %q, which is not in the file", name, ref)
 				continue
 			}
 		case get(p, "service") != nil:
-			ref := r.str(cmpOr(get(get(p, "service"), "name"), get(get(p, "service"), "id"), get(p, "service")), "plugin service")
+			ref := r.str(firstOf(get(get(p, "service"), "name"), get(get(p, "service"), "id"), get(p, "service")), "plugin service")
 			if owner = c.services[ref]; owner == nil {
 				c.d.report(lint.Error, ruleMissingReference, at, "plugin %s names service %q, which is not in the file", name, ref)
 				continue
@@ -162,23 +192,10 @@ func (c *kongConversion) file(n *yaml.Node) {
 		}
 		c.plugins[owner] = append(c.plugins[owner], kongPlugin{name, p})
 	}
-
-	// Global plugins.
-	for _, p := range c.enabled(nil) {
-		if p.name == "cors" {
-			if pol := c.cors(p, "every route"); pol != nil {
-				c.d.defaults = pol.name
-			}
-			continue
-		}
-		c.d.pluginNotConverted(r.at(p.n, "plugin "+p.name), p.name, "the whole file", "every route")
-	}
-	for _, rs := range routes {
-		c.route(rs[0], rs[1])
-	}
 }
 
-func cmpOr(ns ...*yaml.Node) *yaml.Node {
+// firstOf returns the first of ns that is not nil.
+func firstOf(ns ...*yaml.Node) *yaml.Node {
 	for _, n := range ns {
 		if n != nil {
 			return n
@@ -201,11 +218,11 @@ func (c *kongConversion) enabled(owner *yaml.Node) []kongPlugin {
 }
 
 func (c *kongConversion) svcWhat(s *yaml.Node) string {
-	return "service " + c.r.str(cmpOr(get(s, "name"), get(s, "id")), "service name")
+	return "service " + c.r.str(firstOf(get(s, "name"), get(s, "id")), "service name")
 }
 
 func (c *kongConversion) routeWhat(rt *yaml.Node) string {
-	return "route " + c.r.str(cmpOr(get(rt, "name"), get(rt, "id")), "route name")
+	return "route " + c.r.str(firstOf(get(rt, "name"), get(rt, "id")), "route name")
 }
 
 func (c *kongConversion) route(rt, svc *yaml.Node) {
@@ -269,7 +286,7 @@ func (c *kongConversion) route(rt, svc *yaml.Node) {
 	if len(paths) == 0 {
 		paths = []string{"/"}
 	}
-	base := r.str(cmpOr(get(rt, "name"), get(rt, "id")), what)
+	base := r.str(firstOf(get(rt, "name"), get(rt, "id")), what)
 	if base == "" {
 		base = "route"
 	}
