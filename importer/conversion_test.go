@@ -134,7 +134,9 @@ func TestConversions(t *testing.T) {
 		{"kong: an unknown _format_version is refused at its line", importer.Kong,
 			"_format_version: \"9.9\"\nservices: []\n",
 			func(t *testing.T, c *config.Config, fs []lint.Finding) {
-				if !slices.ContainsFunc(fs, func(f lint.Finding) bool { return f.Rule == "format-version" && f.Line == 1 && f.Severity == lint.Error }) {
+				if !slices.ContainsFunc(fs, func(f lint.Finding) bool {
+					return f.Rule == "format-version" && f.Line == 1 && f.Severity == lint.Error
+				}) {
 					t.Errorf("findings %v, want a format-version error on line 1", fs)
 				}
 			}},
