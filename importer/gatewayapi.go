@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/lint"
@@ -91,6 +92,13 @@ func (r reader) object(n *yaml.Node) {
 func (r reader) rule(rule *yaml.Node, what, id, ns string, hosts []string) {
 	if !r.mapping(rule, what) {
 		return
+	}
+	for _, k := range keys(rule) {
+		switch k {
+		case "name", "matches", "filters", "backendRefs", "timeouts", "retry":
+		default:
+			r.d.report(lint.Warning, ruleNotConverted, r.at(keyNode(rule, k), what+" "+k), "%s is not converted: Crossgate has no equivalent", k)
+		}
 	}
 	var corsFilter *yaml.Node
 	strip := false
@@ -276,10 +284,33 @@ func (r reader) backends(rule *yaml.Node, what, id, ns string) string {
 	if len(weights) > 1 {
 		r.d.report(lint.Warning, ruleWeightsIgnored, r.at(get(rule, "backendRefs"), what+" backendRefs"), "backend weights are not converted: Crossgate spreads requests evenly over an upstream's targets")
 	}
+	// The rule's timeout (the backend's, else the whole request's) bounds
+	// the upstream exchange, as Crossgate's upstream timeout does.
+	timeout := ""
+	for _, key := range []string{"backendRequest", "request"} {
+		v := get(get(rule, "timeouts"), key)
+		if v == nil {
+			continue
+		}
+		if d, err := time.ParseDuration(r.str(v, what+" timeouts."+key)); err == nil && d > 0 {
+			timeout = d.String()
+			break
+		}
+		r.bad(v, what+" timeouts."+key, "timeouts.%s %s is not a duration such as 10s; left out", key, describe(v))
+	}
+	retries := -1
+	if retry := get(rule, "retry"); retry != nil {
+		if v, ok := r.integer(get(retry, "attempts"), what+" retry.attempts"); ok && v >= 0 {
+			retries = int(min(v, 10))
+		}
+		if get(retry, "codes") != nil {
+			r.d.report(lint.Info, ruleNotConverted, r.at(get(retry, "codes"), what+" retry.codes"), "retry.codes is not converted: Crossgate retries a request that got no answer (a refused or reset connection, a timeout before the head), never one that got a status")
+		}
+	}
 	for _, u := range r.d.upstreams {
-		if slices.Equal(u.targets, targets) {
+		if slices.Equal(u.targets, targets) && u.timeout == timeout && u.retries == retries {
 			return u.name
 		}
 	}
-	return r.d.addUpstream(&upstream{name: strings.Join(names, "+"), source: r.at(get(rule, "backendRefs"), what+" backendRefs"), targets: targets, retries: -1}).name
+	return r.d.addUpstream(&upstream{name: strings.Join(names, "+"), source: r.at(get(rule, "backendRefs"), what+" backendRefs"), targets: targets, timeout: timeout, retries: retries}).name
 }
