@@ -821,3 +821,37 @@ func TestLoad(t *testing.T) {
 		t.Errorf("Load(invalid) = %v, want %s", err, want)
 	}
 }
+
+func TestDecode(t *testing.T) {
+	const refused = "listen: 127.0.0.1:8080\npolicies:\n  web: {allow_origins: [\"*\"], allow_credentials: true}\nupstreams:\n  api: {targets: [http://127.0.0.1:9001]}\nroutes:\n  - {id: api, path_prefix: /, upstream: nowhere, cors: web}\n"
+	tests := []struct {
+		name       string
+		text       string
+		wantConfig bool
+		wantErrs   int
+	}{
+		{"valid: the config, no error", designExample, true, 0},
+		{"refused by validation: the config and every error", refused, true, 2},
+		{"not YAML: no config", "listen: [\n", false, 1},
+		{"empty: no config", "", false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("CROSSGATE_ADMIN_KEY", "0123456789abcdef0123")
+			c, err := config.Decode("d.yaml", []byte(tt.text))
+			if (c != nil) != tt.wantConfig {
+				t.Errorf("config %v, want one: %v", c != nil, tt.wantConfig)
+			}
+			var es config.Errors
+			if errors.As(err, &es); len(es) != tt.wantErrs {
+				t.Errorf("%d errors, want %d: %v", len(es), tt.wantErrs, err)
+			}
+			if _, perr := config.Parse("d.yaml", []byte(tt.text)); (perr == nil) != (tt.wantErrs == 0) {
+				t.Errorf("Parse and Decode disagree: %v / %v", perr, err)
+			}
+			if tt.wantConfig && tt.wantErrs > 0 && c.Policies["web"] == nil {
+				t.Error("the refused config lost its policy")
+			}
+		})
+	}
+}
