@@ -163,9 +163,6 @@ func (r reader) rule(rule *yaml.Node, what, id, ns string, hosts []string) {
 		switch typ {
 		case "", "PathPrefix":
 			rt.prefix = value
-			if value != "/" && !strings.HasSuffix(value, "/") {
-				r.d.report(lint.Info, rulePathSemantics, rt.source, "PathPrefix %s matches whole path segments (%s and %s/...); Crossgate's path_prefix %s also matches %sx: give the route a path ending in / if that matters", value, value, value, value, value)
-			}
 		case "Exact":
 			rt.path = value
 		default:
@@ -179,6 +176,21 @@ func (r reader) rule(rule *yaml.Node, what, id, ns string, hosts []string) {
 		for _, key := range []string{"headers", "queryParams"} {
 			if get(m, key) != nil {
 				r.d.report(lint.Warning, ruleNotConverted, r.at(get(m, key), mw+" "+key), "%s matches are not converted: the route takes requests whatever their %s", key, key)
+			}
+		}
+		if p := rt.prefix; p != "/" && p != "" && !strings.HasSuffix(p, "/") {
+			// PathPrefix matches whole segments: /a and /a/..., not /ab.
+			// Crossgate's prefix is a string prefix, so the match becomes
+			// the exact path and the prefix that ends in "/", unless the
+			// path is rewritten, which an exact route cannot do.
+			if rt.strip {
+				r.d.report(lint.Info, rulePathSemantics, rt.source, "PathPrefix %s matches whole path segments (%s and %s/...); with the prefix rewritten it stays path_prefix %s, which also matches %sx", p, p, p, p, p)
+			} else {
+				exact := *rt
+				exact.id, exact.prefix, exact.path = rt.id+"-exact", "", p
+				r.d.addRoute(&exact)
+				rt.prefix = p + "/"
+				r.d.report(lint.Info, rulePathSemantics, rt.source, "PathPrefix %s matches whole path segments; it is written as the route %q for the path %s and %q for the prefix %s/, since a path_prefix is a string prefix (%s would also match %sx)", p, exact.id, p, rt.id, p, p, p)
 			}
 		}
 		r.d.addRoute(rt)

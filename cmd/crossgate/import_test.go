@@ -238,6 +238,12 @@ func TestGatewayAPIConformance(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a path that only starts with a PathPrefix is not routed", func(t *testing.T) {
+		resp := send(t, client, base, gatewayAPICase{path: "/cors-10", method: "GET", headers: map[string]string{"Origin": "https://www.foo.com"}})
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET /cors-10: status %d, want 404: PathPrefix /cors-1 matches whole segments", resp.StatusCode)
+		}
+	})
 	for _, tc := range gatewayAPIRefused {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
 			resp := send(t, client, base, tc)
