@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,15 +13,10 @@ import (
 )
 
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("demo", "Usage: crossgate demo [--port N]", stderr)
 	port := fs.Int("port", 8080, "gateway port; the allowed page uses port+1 and the other page port+2 (0: any free ports)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crossgate demo [--port N]")
-		fs.PrintDefaults()
-	}
-	if !parseFlags(fs, args, "") {
-		return 2
+	if code := parseFlags(fs, args, ""); code >= 0 {
+		return code
 	}
 	o := demo.Options{}
 	if *port != 0 {

@@ -5,25 +5,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/crossgate/crossgate/scan"
 )
 
 func cmdScan(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scan", "Usage: crossgate scan URL [--resolve HOST:PORT:ADDR] [--json]", stderr)
 	resolve := resolveFlags{}
-	fs.Var(resolve, "resolve", "connect to ADDR for HOST:PORT (HOST:PORT:ADDR, as curl); repeatable")
+	fs.Var(resolve, "resolve", "connect to ADDR for HOST:PORT (`HOST:PORT:ADDR`, as curl); repeatable")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	timeout := fs.Duration("timeout", 60*time.Second, "give up after this long")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crossgate scan URL [--resolve HOST:PORT:ADDR] [--json]")
-		fs.PrintDefaults()
-	}
+	timeout := fs.Duration("timeout", 60*time.Second, "give up after this `DURATION`")
 	url, err := parseWithPositional(fs, args)
 	if err != nil {
-		return 2
+		return parseFailed(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -86,5 +82,15 @@ func parseWithPositional(fs *flag.FlagSet, args []string) (string, error) {
 		fs.Usage()
 		return "", fmt.Errorf("bad arguments")
 	}
-	return pos[0], nil
+	return withScheme(pos[0]), nil
+}
+
+// withScheme returns the URL as typed, with http:// in front when it names
+// no scheme, as curl does: "localhost:8080/api" is http://localhost:8080/api,
+// not a URL of scheme "localhost".
+func withScheme(s string) string {
+	if strings.Contains(s, "://") {
+		return s
+	}
+	return "http://" + s
 }
