@@ -140,7 +140,7 @@ func (c *Client) send(ctx context.Context, res *Result, req *Request, build func
 	}
 	resp, err := rt.RoundTrip(hr)
 	if err != nil {
-		return nil, fmt.Errorf("browser: %s %s: %w", hr.Method, hr.URL, err)
+		return nil, fmt.Errorf("%s %s: %w", hr.Method, hr.URL, err)
 	}
 	_, _ = io.CopyN(io.Discard, resp.Body, maxBody)
 	resp.Body.Close()

@@ -100,6 +100,30 @@ var parserProblems = []string{
 	"found undefined tag handle",
 }
 
+// indentTab returns the 1-based column of the first tab in the indentation
+// of line n of data (counting from 1), or 0 if it has none. The YAML
+// library reports such a tab as a character that "cannot start any token",
+// which does not say what to change.
+func indentTab(data []byte, n int) int {
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			return 0
+		}
+		data = data[j+1:]
+	}
+	for i, c := range data {
+		switch c {
+		case ' ':
+			continue
+		case '\t':
+			return i + 1
+		}
+		return 0
+	}
+	return 0
+}
+
 // parseYAML returns the document's root node, or nil for an empty
 // document.
 func (d *decoder) parseYAML(data []byte) (root *yaml.Node, err error) {
@@ -113,6 +137,10 @@ func (d *decoder) parseYAML(data []byte) (root *yaml.Node, err error) {
 			if slices.ContainsFunc(parserProblems, func(p string) bool { return strings.HasPrefix(e.Msg, p) }) {
 				e.Line++
 			}
+		}
+		if col := indentTab(data, e.Line); col > 0 {
+			e.Col = col
+			e.Msg = "a tab in the indentation; YAML indents with spaces only"
 		}
 		e.Msg = "invalid YAML: " + e.Msg
 		return Errors{e}
@@ -502,6 +530,32 @@ func (d *decoder) duration(n *yaml.Node, path, what string) time.Duration {
 	return v
 }
 
+// maxAge decodes max_age: whole seconds, as Access-Control-Max-Age counts
+// them (7200), or a duration as timeout takes one ("2h"), so that a file
+// can write both the same way.
+func (d *decoder) maxAge(n *yaml.Node, path, what string) int {
+	s, ok := d.scalar(n, path, what, `seconds or a duration such as "2h"`)
+	if !ok {
+		return 0
+	}
+	if d.tag(s) == "!!int" {
+		return d.smallInt(s, path, what)
+	}
+	v, err := time.ParseDuration(s.Value)
+	switch {
+	case err != nil:
+		d.errorAt(s, path, "%s: expected seconds (7200) or a duration such as \"2h\", got %s", what, describe(s))
+		return 0
+	case v%time.Second != 0:
+		d.errorAt(s, path, "%s: %s is not a whole number of seconds, which is all Access-Control-Max-Age can say", what, s.Value)
+		return 0
+	case v/time.Second > 1<<31:
+		d.errorAt(s, path, "%s: %s is too large", what, s.Value)
+		return 0
+	}
+	return int(v / time.Second)
+}
+
 // config decodes the document's root.
 func (d *decoder) config(root *yaml.Node) *Config {
 	c := &Config{Listen: DefaultListen}
@@ -588,7 +642,7 @@ func (d *decoder) policy(n *yaml.Node, path, what string) *Policy {
 		"allow_headers":         func(k string, v *yaml.Node) { p.AllowHeaders = d.strs(v, k, in("allow_headers")) },
 		"expose_headers":        func(k string, v *yaml.Node) { p.ExposeHeaders = d.strs(v, k, in("expose_headers")) },
 		"allow_credentials":     func(k string, v *yaml.Node) { p.AllowCredentials = d.boolean(v, k, in("allow_credentials")) },
-		"max_age":               func(k string, v *yaml.Node) { p.MaxAge = d.smallInt(v, k, in("max_age")) },
+		"max_age":               func(k string, v *yaml.Node) { p.MaxAge = d.maxAge(v, k, in("max_age")) },
 		"allow_private_network": func(k string, v *yaml.Node) { p.AllowPrivateNetwork = d.boolean(v, k, in("allow_private_network")) },
 		"timing_allow_origin":   func(k string, v *yaml.Node) { p.TimingAllowOrigin = d.boolean(v, k, in("timing_allow_origin")) },
 		"preflight_status":      func(k string, v *yaml.Node) { p.PreflightStatus = d.smallInt(v, k, in("preflight_status")) },

@@ -343,6 +343,10 @@ func compile(c Config) (*compiled, error) {
 		add("MaxAge", -1, c.MaxAge.String(), ProblemMaxAgeOutOfRange, "must be between -1s (no caching) and 24h; browsers cap it anyway (Chrome at 2h)")
 	case c.MaxAge < 0:
 		cc.maxAge = "0"
+	case c.MaxAge > 0 && c.MaxAge < time.Second:
+		// MaxAge: 7200 is 7200 ns: seconds written as a bare number.
+		add("MaxAge", -1, c.MaxAge.String(), ProblemMaxAgeNotWholeSeconds,
+			"is under a second: a time.Duration counts nanoseconds, so %d means %s; write %d * time.Second", int64(c.MaxAge), c.MaxAge, int64(c.MaxAge))
 	case c.MaxAge%time.Second != 0:
 		add("MaxAge", -1, c.MaxAge.String(), ProblemMaxAgeNotWholeSeconds, "must be a whole number of seconds")
 	case c.MaxAge > 0:

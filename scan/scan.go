@@ -63,7 +63,7 @@ type Options struct {
 func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("scan: %q is not an http or https URL", target)
+		return nil, fmt.Errorf("%q is not an http or https URL", target)
 	}
 	// A copy, so that not following redirects changes neither the caller's
 	// client nor http.DefaultClient.
@@ -82,7 +82,7 @@ func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 	self := u.Scheme + "://" + u.Host
 	base, err := probe(ctx, client, target, self)
 	if err != nil {
-		return nil, fmt.Errorf("scan: %w", err)
+		return nil, err
 	}
 
 	probes := Probes(u)
@@ -102,7 +102,7 @@ func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("scan: %w", err)
+		return nil, err
 	}
 
 	r := &Report{URL: target, Findings: []Finding{}, Probes: len(probes)}

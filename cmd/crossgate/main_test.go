@@ -56,7 +56,8 @@ func TestCommands(t *testing.T) {
 		{"scan a clean server", []string{"scan", clean.URL}, 0, "no misconfiguration found", "", nil},
 		{"scan a URL without a scheme, as curl takes it", []string{"scan", strings.TrimPrefix(clean.URL, "http://") + "/api"}, 0, `^http://127\.0\.0\.1:\d+/api: no misconfiguration found`, "", nil},
 		{"check a URL without a scheme", []string{"check", "localhost:" + port + "/api", "--origin", "https://app.example.test"}, 0, `> GET http://localhost:\d+/api\n`, "", nil},
-		{"scan an unreachable host", []string{"scan", "http://127.0.0.1:1/"}, 2, "", "could not scan", nil},
+		{"scan an unreachable host", []string{"scan", "http://127.0.0.1:1/"}, 2, "", `^crossgate scan: could not scan: Get "http://127\.0\.0\.1:1/": `, nil},
+		{"check an ftp URL", []string{"check", "ftp://x/", "--origin", "https://app.example.test"}, 2, "", `^crossgate check: URL "ftp://x/": only http and https URLs can be checked\n$`, nil},
 		{"scan a server that drops a probe", []string{"scan", dropsNull.URL}, 2, `(?s)no misconfiguration found in the \d+ probes answered\n\n1 of \d+ probes got no answer.*Origin: null: `, `could not scan: 1 of \d+ probes got no answer`, nil},
 		{"scan with a bad --resolve", []string{"scan", "--resolve", "nonsense", clean.URL}, 2, "", "HOST:PORT:ADDR", nil},
 	}
