@@ -26,6 +26,13 @@ func TestCommands(t *testing.T) {
 		}
 	}))
 	defer dropsNull.Close()
+	trustsNull := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Origin")
+		if r.Header.Get("Origin") == "null" {
+			w.Header().Set("Access-Control-Allow-Origin", "null")
+		}
+	}))
+	defer trustsNull.Close()
 	port := reflecting.URL[strings.LastIndexByte(reflecting.URL, ':')+1:]
 
 	dir := t.TempDir()
@@ -52,11 +59,17 @@ func TestCommands(t *testing.T) {
 		{"demo refuses a stray argument", []string{"demo", "now"}, 2, "", `crossgate demo: unexpected argument "now"`, nil},
 		{"scan finds a reflecting server", []string{"scan", "http://api.example.test:" + port + "/", "--resolve", "api.example.test:" + port + ":127.0.0.1"}, 1,
 			`(?s)findings.*high +origin-reflection +Origin: https://evil\.com`, "", nil},
+		{"scan explains its one finding", []string{"scan", trustsNull.URL}, 1,
+			`^http://127\.0\.0\.1:\d+: 1 finding\n\nmedium  null-origin +Origin: null\n        HTTP 200; Access-Control-Allow-Origin: null; Vary: Origin\n        Cause: The endpoint trusts Origin: null, .*\.\n        Fix:   Remove null from the allowed origins\.\n$`, "", nil},
 		{"scan --json", []string{"scan", "--json", reflecting.URL}, 1, `"class": "origin-reflection"`, "", []string{"url", "findings"}},
 		{"scan a clean server", []string{"scan", clean.URL}, 0, "no misconfiguration found", "", nil},
 		{"scan a URL without a scheme, as curl takes it", []string{"scan", strings.TrimPrefix(clean.URL, "http://") + "/api"}, 0, `^http://127\.0\.0\.1:\d+/api: no misconfiguration found`, "", nil},
 		{"check a URL without a scheme", []string{"check", "localhost:" + port + "/api", "--origin", "https://app.example.test"}, 0, `> GET http://localhost:\d+/api\n`, "", nil},
 		{"scan an unreachable host", []string{"scan", "http://127.0.0.1:1/"}, 2, "", `^crossgate scan: could not scan: Get "http://127\.0\.0\.1:1/": `, nil},
+		{"check warns when an allowed answer echoes any origin", []string{"check", reflecting.URL, "--origin", "https://evil.com", "--credentials"}, 0,
+			`(?s)ALLOWED: the page can read the response\.\n.*Warning: The server allows any origin: .*\nWarning: The server allows credentials .*\nWarning: The answer depends on the origin .* no Vary: Origin`, "", nil},
+		{"check --untrusted", []string{"check", reflecting.URL, "--origin", "https://evil.com", "--untrusted"}, 0,
+			`Warning: The server allowed https://evil\.com, an origin you marked as untrusted`, "", nil},
 		{"check an ftp URL", []string{"check", "ftp://x/", "--origin", "https://app.example.test"}, 2, "", `^crossgate check: URL "ftp://x/": only http and https URLs can be checked\n$`, nil},
 		{"scan a server that drops a probe", []string{"scan", dropsNull.URL}, 2, `(?s)no misconfiguration found in the \d+ probes answered\n\n1 of \d+ probes got no answer.*Origin: null: `, `could not scan: 1 of \d+ probes got no answer`, nil},
 		{"scan with a bad --resolve", []string{"scan", "--resolve", "nonsense", clean.URL}, 2, "", "HOST:PORT:ADDR", nil},

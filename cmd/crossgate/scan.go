@@ -46,9 +46,13 @@ func cmdScan(args []string, stdout, stderr io.Writer) int {
 func printScan(w io.Writer, r *scan.Report) {
 	switch {
 	case len(r.Findings) > 0:
-		fmt.Fprintf(w, "%s: %d findings\n\n", r.URL, len(r.Findings))
+		fmt.Fprintf(w, "%s: %s\n", r.URL, count(len(r.Findings), "finding"))
 		for _, f := range r.Findings {
-			fmt.Fprintf(w, "%-7s %-20s Origin: %s\n        %s\n", f.Severity, f.Class, f.Origin, f.Evidence)
+			fmt.Fprintf(w, "\n%-7s %-20s Origin: %s\n        %s\n", f.Severity, f.Class, f.Origin, f.Evidence)
+			if more := f.Origins[1:]; len(more) > 0 {
+				fmt.Fprintf(w, "        Also seen with: %s\n", listSome(more, 3))
+			}
+			fmt.Fprintf(w, "        Cause: %s.\n        Fix:   %s.\n", upperFirst(f.Cause), upperFirst(f.Fix))
 		}
 	case len(r.Unanswered) == 0:
 		fmt.Fprintf(w, "%s: no misconfiguration found (%d probes)\n", r.URL, r.Probes)
@@ -61,6 +65,22 @@ func printScan(w io.Writer, r *scan.Report) {
 			fmt.Fprintf(w, "        Origin: %s: %s\n", u.Origin, u.Error)
 		}
 	}
+}
+
+// listSome lists the first n items and counts the rest.
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more (--json lists them all)", strings.Join(items[:n], ", "), len(items)-n)
+}
+
+// upperFirst starts a sentence.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // parseWithPositional parses flags placed before or after one positional
