@@ -1,10 +1,15 @@
 package demo_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -37,11 +42,13 @@ func TestDemoInChromium(t *testing.T) {
 	b := e2e.LaunchTest(t, e2e.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	d, err := demo.Start(ctx, demo.Options{})
+	var calls syncBuffer
+	d, err := demo.Start(ctx, demo.Options{Calls: &calls})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
+	allowed, other := strings.TrimSuffix(d.AllowedPage, "/"), strings.TrimSuffix(d.OtherPage, "/")
 
 	pages := []struct {
 		name string
@@ -70,6 +77,68 @@ func TestDemoInChromium(t *testing.T) {
 				t.Errorf("page ran %d calls, want %d: %v", len(got), len(p.want), got)
 			}
 		})
+	}
+	// The demo printed each call with the gateway's decision.
+	for _, want := range []string{
+		" OPTIONS /api/users/42 from " + allowed + ": preflight allowed, 204, route api\n",
+		" PUT /api/users/42 from " + allowed + ": actual allowed, 200, route api\n",
+		" OPTIONS /api/users/42 from " + allowed + ": preflight refused (headers-not-allowed), 403, route api\n",
+		" GET /api/users/42 from " + other + ": actual refused (origin-not-allowed), 200, route api\n",
+		" OPTIONS /api/users/42 from " + other + ": preflight refused (origin-not-allowed), 403, route api\n",
+	} {
+		if !strings.Contains(calls.String(), want) {
+			t.Errorf("the demo did not print %q; it printed:\n%s", want, calls.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer that the gateway's goroutines can write to
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestHomePage: the gateway's root URL, which the demo prints first, links
+// both pages and the API, and shows the policy and commands to run.
+func TestHomePage(t *testing.T) {
+	d, err := demo.Start(context.Background(), demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	resp, err := http.Get(d.GatewayURL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /: %d %s, want an HTML page", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		`href="` + d.AllowedPage + `"`, `href="` + d.OtherPage + `"`, `href="` + d.API + `"`,
+		"allow_origins: [" + strings.TrimSuffix(d.AllowedPage, "/") + "]",
+		"go run ./cmd/crossgate check " + d.API + " --origin ",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the home page lacks %q:\n%s", want, body)
+		}
+	}
+	if !strings.HasPrefix(d.Policy, "allow_origins: [") {
+		t.Errorf("Policy = %q, want the policy's config lines", d.Policy)
 	}
 }
 
