@@ -16,8 +16,11 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// Config describes a CORS policy. The zero value allows nothing; New checks
-// a Config and compiles it into a Policy.
+// Config describes a CORS policy: every origin, method and header it does
+// not list is refused. New checks a Config and compiles it into a Policy; it
+// refuses a Config without origins (the zero Config among them), since a
+// policy that lets no page in is a mistake rather than a choice. Unlike
+// rs/cors, an empty list never means "everything": "*" must be written.
 type Config struct {
 	// AllowOrigins lists the origins allowed to read responses. Each entry is
 	// an origin in the form browsers send ("https://app.example.com": lower
