@@ -69,7 +69,7 @@ func printScan(w io.Writer, r *scan.Report) {
 
 // listSome lists the first n items and counts the rest.
 func listSome(items []string, n int) string {
-	if len(items) <= n {
+	if len(items) <= n+1 {
 		return strings.Join(items, ", ")
 	}
 	return fmt.Sprintf("%s and %d more (--json lists them all)", strings.Join(items[:n], ", "), len(items)-n)
