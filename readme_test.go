@@ -76,6 +76,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/crossgate/crossgate/internal/syncbuf"
 )
 
 // block is a fenced code block of the README and its marker.
@@ -227,7 +229,6 @@ type runner struct {
 
 	mu         sync.Mutex
 	background []*exec.Cmd
-	logs       []*bytes.Buffer
 }
 
 func TestREADME(t *testing.T) {
@@ -500,8 +501,8 @@ func (r *runner) startBackground(where string, argv []string, addrs []string) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = r.dir, r.env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	log := &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = &lockedWriter{w: log}, &lockedWriter{w: log}
+	log := &syncbuf.Buffer{}
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		r.t.Errorf("%s: %v", where, err)
 		return
@@ -513,7 +514,6 @@ func (r *runner) startBackground(where string, argv []string, addrs []string) {
 	}()
 	r.mu.Lock()
 	r.background = append(r.background, cmd)
-	r.logs = append(r.logs, log)
 	r.mu.Unlock()
 	deadline := time.Now().Add(3 * time.Minute)
 	for _, a := range addrs {
@@ -554,18 +554,6 @@ func (r *runner) stopBackground() {
 		}
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
-}
-
-// lockedWriter lets a process's stdout and stderr share a buffer.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // TestParseREADME checks the runner's reading of the conventions on a

@@ -53,19 +53,7 @@ func TestWarn(t *testing.T) {
 				tt.handler(w, r)
 			}))
 			defer srv.Close()
-			req, err := browser.NewRequest(srv.URL+"/x", app, "GET", nil, tt.credentials)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := &browser.Client{}
-			res, err := c.Do(context.Background(), req)
-			if err != nil || !res.Allowed {
-				t.Fatalf("Do: %v, allowed %v", err, res.Allowed)
-			}
-			exchanges := len(res.Exchanges)
-			if err := c.Warn(context.Background(), res, tt.untrusted); err != nil {
-				t.Fatal(err)
-			}
+			res := allowedWithWarnings(t, srv.URL+"/x", app, "GET", tt.credentials, tt.untrusted)
 			if len(res.Warnings) != len(tt.want) {
 				t.Fatalf("%d warnings, want %d: %q", len(res.Warnings), len(tt.want), res.Warnings)
 			}
@@ -74,9 +62,7 @@ func TestWarn(t *testing.T) {
 					t.Errorf("warning %d %q, want one about %q", i, res.Warnings[i], w)
 				}
 			}
-			if !res.Allowed || len(res.Exchanges) != exchanges {
-				t.Error("Warn changed the verdict or the exchanges")
-			}
+
 		})
 	}
 }
@@ -95,18 +81,7 @@ func TestWarnAsksWithAPreflight(t *testing.T) {
 		w.Header().Set("Vary", "Origin")
 	}))
 	defer srv.Close()
-	req, err := browser.NewRequest(srv.URL+"/x", "https://app.example.test", "PUT", nil, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &browser.Client{}
-	res, err := c.Do(context.Background(), req)
-	if err != nil || !res.Allowed {
-		t.Fatalf("Do: %v, allowed %v", err, res.Allowed)
-	}
-	if err := c.Warn(context.Background(), res, false); err != nil {
-		t.Fatal(err)
-	}
+	res := allowedWithWarnings(t, srv.URL+"/x", "https://app.example.test", "PUT", false, false)
 	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "allows any origin") {
 		t.Errorf("warnings %q, want one about reflection", res.Warnings)
 	}
@@ -116,4 +91,27 @@ func TestWarnAsksWithAPreflight(t *testing.T) {
 	if len(seen) != 3 || len(puts) != 1 {
 		t.Errorf("server saw %q, want a preflight and the PUT, then one preflight from another origin", seen)
 	}
+}
+
+// allowedWithWarnings runs a request that the server must allow, then
+// Warn, which must change neither the verdict nor the exchanges.
+func allowedWithWarnings(t *testing.T, url, origin, method string, credentials, untrusted bool) *browser.Result {
+	t.Helper()
+	req, err := browser.NewRequest(url, origin, method, nil, credentials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &browser.Client{}
+	res, err := c.Do(context.Background(), req)
+	if err != nil || !res.Allowed {
+		t.Fatalf("Do: %v, allowed %v", err, res.Allowed)
+	}
+	exchanges := len(res.Exchanges)
+	if err := c.Warn(context.Background(), res, untrusted); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Allowed || len(res.Exchanges) != exchanges {
+		t.Error("Warn changed the verdict or the exchanges")
+	}
+	return res
 }

@@ -1,7 +1,6 @@
 package demo_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,13 +8,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/crossgate/crossgate/demo"
 	"github.com/crossgate/crossgate/e2e"
+	"github.com/crossgate/crossgate/internal/syncbuf"
 )
 
 // resultsJS waits for the page to finish its calls and returns each call's
@@ -42,7 +41,7 @@ func TestDemoInChromium(t *testing.T) {
 	b := e2e.LaunchTest(t, e2e.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var calls syncBuffer
+	var calls syncbuf.Buffer
 	d, err := demo.Start(ctx, demo.Options{Calls: &calls})
 	if err != nil {
 		t.Fatal(err)
@@ -90,25 +89,6 @@ func TestDemoInChromium(t *testing.T) {
 			t.Errorf("the demo did not print %q; it printed:\n%s", want, calls.String())
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer that the gateway's goroutines can write to
-// while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestHomePage: the gateway's root URL, which the demo prints first, links
