@@ -59,7 +59,8 @@ type Result struct {
 	// ExposedHeaders lists the response headers the page may read, when
 	// allowed.
 	ExposedHeaders []string `json:"exposed_headers,omitempty"`
-	// Warnings name what passed in Chrome but fails elsewhere.
+	// Warnings name what passed in Chrome but fails elsewhere and, after
+	// Client.Warn, what lets this page in but should not.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
