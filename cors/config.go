@@ -16,8 +16,11 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// Config describes a CORS policy. The zero value allows nothing; New checks
-// a Config and compiles it into a Policy.
+// Config describes a CORS policy: every origin, method and header it does
+// not list is refused. New checks a Config and compiles it into a Policy; it
+// refuses a Config without origins (the zero Config among them), since a
+// policy that lets no page in is a mistake rather than a choice. Unlike
+// rs/cors, an empty list never means "everything": "*" must be written.
 type Config struct {
 	// AllowOrigins lists the origins allowed to read responses. Each entry is
 	// an origin in the form browsers send ("https://app.example.com": lower
@@ -358,6 +361,10 @@ func compile(c Config) (*compiled, error) {
 		add("MaxAge", -1, c.MaxAge.String(), ProblemMaxAgeOutOfRange, "must be between -1s (no caching) and 24h; browsers cap it anyway (Chrome at 2h)")
 	case c.MaxAge < 0:
 		cc.maxAge = "0"
+	case c.MaxAge > 0 && c.MaxAge < time.Second:
+		// MaxAge: 7200 is 7200 ns: seconds written as a bare number.
+		add("MaxAge", -1, c.MaxAge.String(), ProblemMaxAgeNotWholeSeconds,
+			"is under a second: a time.Duration counts nanoseconds, so %d means %s; write %d * time.Second", int64(c.MaxAge), c.MaxAge, int64(c.MaxAge))
 	case c.MaxAge%time.Second != 0:
 		add("MaxAge", -1, c.MaxAge.String(), ProblemMaxAgeNotWholeSeconds, "must be a whole number of seconds")
 	case c.MaxAge > 0:

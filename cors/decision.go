@@ -103,9 +103,17 @@ const (
 // policy allows it and why, and the headers to write. It holds no reference
 // to a ResponseWriter; Apply writes the headers.
 type Decision struct {
-	Kind    Kind
+	// Kind says whether the request is a preflight, an actual CORS request
+	// or not a CORS request at all (no Origin).
+	Kind Kind
+	// Allowed reports whether the policy lets the page read the response
+	// (for a preflight: send the actual request). A request without Origin
+	// is Allowed only under a static "*" policy, whose headers go on every
+	// response.
 	Allowed bool
-	Reason  Reason
+	// Reason is the stable code of the outcome: ReasonAllowed, or why the
+	// request was refused (ReasonOriginNotAllowed, ...), or ReasonNoOrigin.
+	Reason Reason
 	// Status is the status to answer a preflight with: the policy's success
 	// status, or 403 when refused. It is 0 for other kinds, whose status is
 	// the handler's.

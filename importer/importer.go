@@ -66,6 +66,9 @@ type Options struct {
 	// Output is the name of the config written, used in the findings that
 	// lint makes of it; "crossgate.yaml" when empty.
 	Output string
+	// Listen is the gateway's address written in the config;
+	// config.DefaultListen when empty.
+	Listen string
 }
 
 // Result is a conversion's outcome.

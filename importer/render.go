@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -17,7 +18,7 @@ func (d *doc) render() []byte {
 	fmt.Fprintf(&b, "# Converted by crossgate import %s from %s.\n", d.format, strings.Join(d.files, ", "))
 	b.WriteString("# Each object names its source above it. Read the findings the command printed before\n")
 	b.WriteString("# serving this file; crossgate lint checks it again.\n")
-	fmt.Fprintf(&b, "listen: %s\n", config.DefaultListen)
+	fmt.Fprintf(&b, "listen: %s\n", quote(cmp.Or(d.opts.Listen, config.DefaultListen)))
 
 	if len(d.policies) > 0 {
 		b.WriteString("\npolicies:\n")

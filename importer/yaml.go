@@ -20,7 +20,7 @@ const maxDocuments = 10000
 // finding at the line the parser names, and the documents before it.
 func (d *doc) documents(in Input) (docs []*yaml.Node) {
 	fail := func(err error) {
-		e := config.SyntaxError(in.Name, err)
+		e := config.SyntaxError(in.Name, in.Data, err)
 		d.report(lint.Error, ruleInvalidInput, src{file: in.Name, line: e.Line, col: e.Col}, "%s", e.Msg)
 	}
 	// A bad file must give a finding, whatever the YAML library does

@@ -36,6 +36,15 @@ func TestShippedConfigsHaveNoErrors(t *testing.T) {
 	}
 }
 
+// TestEmbeddedDefaultIsQuiet: crossgate serve without a config file serves
+// the embedded default and logs its findings on every start; a newcomer's
+// first start should log none.
+func TestEmbeddedDefaultIsQuiet(t *testing.T) {
+	if fs := lint.Parse("embedded default", config.Default()); len(fs) != 0 {
+		t.Errorf("the embedded default has %d findings, want none: %+v", len(fs), fs)
+	}
+}
+
 func TestCheck(t *testing.T) {
 	valid := func() *config.Config {
 		return &config.Config{

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/importer"
 	"github.com/crossgate/crossgate/lint"
 )
@@ -26,20 +26,16 @@ func (b backendFlags) Set(v string) error {
 }
 
 func cmdImport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("import", "Usage: crossgate import gateway-api|apisix|kong FILE... [-o FILE] [--listen ADDR] [--backend NAME=URL]... [--format text|json]", stderr)
 	out := fs.String("o", "", "write the config to this file (default: standard output)")
+	listen := fs.String("listen", config.DefaultListen, "the gateway's address in the config written")
 	backends := backendFlags{}
 	fs.Var(backends, "backend", "send a Gateway API backendRef NAME (or NAMESPACE/NAME) to URL (NAME=URL); repeatable")
 	format := fs.String("format", "text", "findings format: text or json")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crossgate import gateway-api|apisix|kong FILE... [-o FILE] [--backend NAME=URL]... [--format text|json]")
-		fs.PrintDefaults()
-	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return 2
+			return parseFailed(err)
 		}
 		if fs.NArg() == 0 {
 			break
@@ -65,7 +61,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) int {
 		}
 		inputs = append(inputs, importer.Input{Name: name, Data: data})
 	}
-	res, err := importer.Convert(importer.Format(pos[0]), inputs, importer.Options{Backends: backends, Output: *out})
+	res, err := importer.Convert(importer.Format(pos[0]), inputs, importer.Options{Backends: backends, Output: *out, Listen: *listen})
 	if err != nil {
 		fmt.Fprintf(stderr, "crossgate import: %v\n", err)
 		return 2

@@ -354,9 +354,9 @@ func TestImportREADME(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "crossgate.yaml")
 	t.Chdir("../../examples/import")
 	for _, args := range [][]string{
-		{"import", "apisix", "apisix.yaml", "-o", out},
-		{"import", "kong", "kong.yml", "-o", out},
-		{"import", "gateway-api", "httproute.yaml", "--backend", "catalog=http://127.0.0.1:9003", "-o", out},
+		{"import", "apisix", "apisix.yaml", "--listen", "127.0.0.1:8080", "-o", out},
+		{"import", "kong", "kong.yml", "--listen", "127.0.0.1:8080", "-o", out},
+		{"import", "gateway-api", "httproute.yaml", "--listen", "127.0.0.1:8080", "--backend", "catalog=http://127.0.0.1:9003", "-o", out},
 	} {
 		var stdout, stderr strings.Builder
 		run(args, &stdout, &stderr)

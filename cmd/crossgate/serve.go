@@ -18,20 +18,19 @@ import (
 )
 
 func cmdServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file := fs.String("c", defaultConfigFile, "config file; without one, the embedded default config")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crossgate serve [-c FILE]")
-		fs.PrintDefaults()
+	fs := newFlagSet("serve", "Usage: crossgate serve [-c FILE]", stderr)
+	file := fs.String("c", defaultConfigFile, "config `FILE`; without one, the embedded default config")
+	if code := parseFlags(fs, args, "; name the file with -c"); code >= 0 {
+		return code
 	}
-	if !parseFlags(fs, args, "; name the file with -c") {
+	embedded, err := useEmbedded(fs, *file)
+	if err != nil {
+		fmt.Fprintf(stderr, "crossgate serve: %v\n", err)
 		return 2
 	}
 	var store config.Store = &config.FileStore{Path: *file}
-	embedded := false
-	if _, err := os.Stat(*file); errors.Is(err, os.ErrNotExist) && !flagSet(fs, "c") {
-		store, embedded = &config.StaticStore{Name: "embedded default", Data: config.Default()}, true
+	if embedded {
+		store = &config.StaticStore{Name: embeddedName, Data: config.Default()}
 	}
 	if os.Getenv("GOGC") == "" {
 		// A gateway's live heap is small and its garbage is per request:
@@ -73,8 +72,28 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// defaultConfigFile is the config serve reads when -c is not given.
+// defaultConfigFile is the config serve and lint read when -c is not given.
 const defaultConfigFile = "crossgate.yaml"
+
+// embeddedName names the embedded default config in messages.
+const embeddedName = "embedded default"
+
+// useEmbedded reports whether serve and lint take the embedded default
+// config: when -c is not given and there is no crossgate.yaml here. A file
+// that -c names must be readable; the error says so, and the command exits 2
+// as for any file it cannot read.
+func useEmbedded(fs *flag.FlagSet, file string) (bool, error) {
+	_, err := os.Stat(file)
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.Is(err, os.ErrNotExist) && !flagSet(fs, "c"):
+		return true, nil
+	case errors.Is(err, os.ErrNotExist):
+		return false, fmt.Errorf("config file %s does not exist", file)
+	}
+	return false, err
+}
 
 // flagSet reports whether the flag name was given on the command line.
 func flagSet(fs *flag.FlagSet, name string) bool {
