@@ -29,7 +29,7 @@ func TestQuickStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile("(?s)<!-- quickstart:begin[^>]*-->\n```sh\n(.*?)```\n<!-- quickstart:end -->").FindSubmatch(readme)
+	m := regexp.MustCompile("(?s)<!-- quickstart:begin[^>]*-->\n(?:<!--[^\n]*-->\n)?```sh\n(.*?)```\n<!-- quickstart:end -->").FindSubmatch(readme)
 	if m == nil {
 		t.Fatal("README.md has no quick start between <!-- quickstart:begin --> and <!-- quickstart:end -->")
 	}
