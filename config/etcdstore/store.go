@@ -354,8 +354,12 @@ func (s *Store) fallBackLocked(why string) {
 func (s *Store) nodeOnly() *config.Config {
 	cfg, err := (&config.Resources{}).Config(s.o.Node)
 	if err != nil {
-		// Empty resources are valid.
-		panic("etcdstore: empty resources refused: " + err.Error())
+		// Empty resources are valid; were they not, the node's settings
+		// alone still are.
+		cfg = &config.Config{Listen: config.DefaultListen}
+		if n := s.o.Node; n != nil {
+			cfg.Listen, cfg.TLS, cfg.Admin = n.Listen, n.TLS, n.Admin
+		}
 	}
 	cfg.Revision = "0"
 	return cfg
