@@ -78,7 +78,14 @@ func (a *api) config(w http.ResponseWriter, r *http.Request) {
 		writeStoreError(w, err)
 		return
 	}
-	body := ConfigBody{Mode: "cluster", Policies: res.Policies, Upstreams: res.Upstreams, Routes: res.Routes, Defaults: res.Defaults, Versions: res.Versions}
+	routes := res.Routes
+	if KeyRole(r.Context()) != RoleAdmin {
+		routes = make(map[string]json.RawMessage, len(res.Routes))
+		for id, v := range res.Routes {
+			routes[id] = hideSecrets(v)
+		}
+	}
+	body := ConfigBody{Mode: "cluster", Policies: res.Policies, Upstreams: res.Upstreams, Routes: routes, Defaults: res.Defaults, Versions: res.Versions}
 	if a.store == nil {
 		body.Mode, body.Revision = "file", a.current().Revision
 	} else {
@@ -122,9 +129,29 @@ func (a *api) get(w http.ResponseWriter, r *http.Request, k config.Kind, id stri
 	if ver := res.Versions[config.VersionKey(k, id)]; ver > 0 {
 		w.Header().Set("ETag", etag(ver))
 	}
+	if k == config.KindRoutes && KeyRole(r.Context()) != RoleAdmin {
+		v = hideSecrets(v)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(append(v, '\n'))
+}
+
+// hiddenSecret stands for a route's CSRF secret in what a viewer reads.
+const hiddenSecret = "(hidden: admin keys only)"
+
+// hideSecrets returns a route's value with its CSRF secret replaced: a
+// viewer reads the config, but must not be able to sign CSRF tokens.
+func hideSecrets(route json.RawMessage) json.RawMessage {
+	var r map[string]json.RawMessage
+	var csrf map[string]any
+	if json.Unmarshal(route, &r) != nil || json.Unmarshal(r["csrf"], &csrf) != nil || csrf["secret"] == nil {
+		return route
+	}
+	csrf["secret"] = hiddenSecret
+	r["csrf"], _ = json.Marshal(csrf)
+	out, _ := json.Marshal(r)
+	return out
 }
 
 // ChangeBody is the body of a successful PUT or DELETE.

@@ -22,7 +22,10 @@ upstreams:
   api: {targets: [http://127.0.0.1:9001]}
 routes:
   - {id: a, path_prefix: /a/, upstream: api, cors: web}
+  - {id: tok, path_prefix: /tok/, upstream: api, cors: web, csrf: {mode: token, secret: "` + csrfSecret + `"}}
 `
+
+const csrfSecret = "csrf-secret-0123456789abcdef-0123456789"
 
 // memStore is a config.ResourceStore in memory with the store's contract:
 // compare-and-swap on versions, validation of the whole result, and no
@@ -208,7 +211,8 @@ func TestAPICluster(t *testing.T) {
 		{"validate a good config", "POST", "/v1/validate", viewerKey, nil, apiConfig, 200, `"valid": true`, ""},
 		{"nodes", "GET", "/v1/nodes", viewerKey, nil, "", 200, `"id": "n1"`, ""},
 		{"deleting a route", "DELETE", "/v1/routes/a", adminKey, nil, "", 200, `"version": 0`, ""},
-		{"then its upstream", "DELETE", "/v1/upstreams/api", adminKey, nil, "", 200, `"version": 0`, ""},
+		{"and the other", "DELETE", "/v1/routes/tok", adminKey, nil, "", 200, `"version": 0`, ""},
+		{"then their upstream", "DELETE", "/v1/upstreams/api", adminKey, nil, "", 200, `"version": 0`, ""},
 	})
 
 	t.Run("in use names the routes", func(t *testing.T) {
@@ -219,8 +223,8 @@ func TestAPICluster(t *testing.T) {
 		apiHandler(t, store).ServeHTTP(w, r)
 		var body admin.ErrorBody
 		_ = json.Unmarshal(w.Body.Bytes(), &body)
-		if w.Code != 409 || len(body.Error.Routes) != 1 || body.Error.Routes[0] != "a" {
-			t.Errorf("%d %s, want 409 naming route a", w.Code, w.Body)
+		if w.Code != 409 || strings.Join(body.Error.Routes, ",") != "a,tok" {
+			t.Errorf("%d %s, want 409 naming routes a and tok", w.Code, w.Body)
 		}
 	})
 
@@ -232,6 +236,35 @@ func TestAPICluster(t *testing.T) {
 			{"a write", "PUT", "/v1/policies/web", adminKey, nil, `{"allow_origins": ["https://b.example.com"]}`, 503, "store-unavailable", ""},
 		})
 	})
+}
+
+// TestAPIHidesSecretsFromViewers: a viewer reads routes without their
+// CSRF secret, which would let it sign tokens; an admin reads them whole,
+// to write them back.
+func TestAPIHidesSecretsFromViewers(t *testing.T) {
+	for _, mode := range []struct {
+		name  string
+		store config.ResourceStore
+	}{{"cluster", newMemStore(t)}, {"file", nil}} {
+		h := apiHandler(t, mode.store)
+		for _, path := range []string{"/v1/routes/tok", "/v1/config"} {
+			for _, tt := range []struct {
+				key  string
+				want bool
+			}{{viewerKey, false}, {adminKey, true}} {
+				r := httptest.NewRequest("GET", path, nil)
+				r.Header.Set("Authorization", "Bearer "+tt.key)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if got := strings.Contains(w.Body.String(), csrfSecret); w.Code != 200 || got != tt.want {
+					t.Errorf("%s: GET %s as %s: %d, secret shown: %v, want %v", mode.name, path, tt.key[:5], w.Code, got, tt.want)
+				}
+				if !tt.want && !strings.Contains(w.Body.String(), "hidden") {
+					t.Errorf("%s: GET %s as a viewer does not say the secret is hidden: %s", mode.name, path, w.Body)
+				}
+			}
+		}
+	}
 }
 
 func TestAPIFileMode(t *testing.T) {

@@ -124,17 +124,30 @@ func (a *Auth) Require(role Role, h http.Handler) http.Handler {
 			writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("key %q has the role %s, which only reads; this needs an admin key", name, got))
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyNameKey{}, name)))
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller{name, got})))
 	})
 }
 
-type keyNameKey struct{}
+type callerKey struct{}
+
+type caller struct {
+	name string
+	role Role
+}
 
 // KeyName returns the name of the admin key that Require let the request
 // in with, for logs; empty when the Admin API has no keys.
 func KeyName(ctx context.Context) string {
-	name, _ := ctx.Value(keyNameKey{}).(string)
-	return name
+	c, _ := ctx.Value(callerKey{}).(caller)
+	return c.name
+}
+
+// KeyRole returns the role of the admin key that Require let the request
+// in with; RoleAdmin when the Admin API has no keys, empty outside
+// Require.
+func KeyRole(ctx context.Context) Role {
+	c, _ := ctx.Value(callerKey{}).(caller)
+	return c.role
 }
 
 // sameOrigin reports whether a request is not a browser's cross-origin

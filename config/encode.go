@@ -27,7 +27,7 @@ func ResourcesOf(c *Config) *Resources {
 		r.Policies[name] = mustJSON(policyJSON(p))
 	}
 	for name, u := range c.Upstreams {
-		r.Upstreams[name] = mustJSON(upstreamJSON{Targets: u.Targets, Timeout: duration(u.Timeout)})
+		r.Upstreams[name] = mustJSON(upstreamJSONOf(u))
 	}
 	for _, rt := range c.Routes {
 		r.Routes[rt.ID] = mustJSON(routeJSONOf(rt))
@@ -84,8 +84,34 @@ func policyJSON(p *Policy) policyEncoding {
 }
 
 type upstreamJSON struct {
-	Targets []string `json:"targets"`
-	Timeout string   `json:"timeout"`
+	Targets     []string         `json:"targets"`
+	Timeout     string           `json:"timeout"`
+	Retries     int              `json:"retries"`
+	MaxFails    int              `json:"max_fails"`
+	FailTimeout string           `json:"fail_timeout"`
+	HealthCheck *healthCheckJSON `json:"health_check,omitempty"`
+}
+
+type healthCheckJSON struct {
+	Path     string `json:"path"`
+	Interval string `json:"interval"`
+	Timeout  string `json:"timeout"`
+	Fails    int    `json:"fails"`
+	Passes   int    `json:"passes"`
+}
+
+func upstreamJSONOf(u *Upstream) upstreamJSON {
+	out := upstreamJSON{
+		Targets:     u.Targets,
+		Timeout:     duration(u.Timeout),
+		Retries:     u.Retries,
+		MaxFails:    u.MaxFails,
+		FailTimeout: duration(u.FailTimeout),
+	}
+	if h := u.HealthCheck; h != nil {
+		out.HealthCheck = &healthCheckJSON{Path: h.Path, Interval: duration(h.Interval), Timeout: duration(h.Timeout), Fails: h.Fails, Passes: h.Passes}
+	}
+	return out
 }
 
 type routeJSON struct {

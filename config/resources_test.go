@@ -187,3 +187,59 @@ func TestResourcesYAML(t *testing.T) {
 		t.Errorf("the resources differ after YAML and back:\n%s", data)
 	}
 }
+
+// TestResourcesFixtureSetsEveryField: testdata/resources.yaml gives every
+// setting of a resource a value other than its zero, so that
+// TestResourcesRoundTrip fails for a setting the encoding leaves out. A
+// new setting needs a value there, and in ResourcesOf.
+func TestResourcesFixtureSetsEveryField(t *testing.T) {
+	t.Setenv("CSRF_SECRET", strings.Repeat("s", 40))
+	c, err := config.Load("testdata/resources.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	var visit func(v reflect.Value, path string)
+	visit = func(v reflect.Value, path string) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if !v.IsNil() {
+				visit(v.Elem(), path)
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				f := v.Type().Field(i)
+				if !f.IsExported() {
+					continue
+				}
+				p := v.Type().Name() + "." + f.Name
+				if _, seen := set[p]; !seen {
+					set[p] = false
+				}
+				if !v.Field(i).IsZero() {
+					set[p] = true
+				}
+				visit(v.Field(i), p)
+			}
+		case reflect.Map:
+			for _, k := range v.MapKeys() {
+				visit(v.MapIndex(k), path)
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				visit(v.Index(i), path)
+			}
+		}
+	}
+	visit(reflect.ValueOf(c.Policies), "")
+	visit(reflect.ValueOf(c.Upstreams), "")
+	visit(reflect.ValueOf(c.Routes), "")
+	visit(reflect.ValueOf(c.Defaults), "")
+	for field, ok := range set {
+		// Some fields exclude others (Path and PathPrefix, the fields of
+		// a PolicyRef): each is set by some resource.
+		if !ok {
+			t.Errorf("no resource in testdata/resources.yaml sets %s", field)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/decisions"
 	"github.com/crossgate/crossgate/gateway"
+	"github.com/crossgate/crossgate/internal/h1"
 )
 
 // Options choose the demo's ports. Zero ports pick free ones.
@@ -27,6 +29,9 @@ type Options struct {
 	OtherPort   int // the other page, served on 127.0.0.1
 	AdminPort   int // the admin listener with the console, on 127.0.0.1
 	Logger      *slog.Logger
+	// Calls receives one line for each request the gateway serves (the
+	// pages' calls), with its CORS decision and reason; nil writes none.
+	Calls io.Writer
 }
 
 // Demo is a running demo.
@@ -37,6 +42,11 @@ type Demo struct {
 	AllowedPage string
 	// OtherPage is the page whose origin the policy does not allow.
 	OtherPage string
+	// API is the URL of the sample API through the gateway, which the
+	// pages call.
+	API string
+	// Policy is the gateway's CORS policy for the API, as config lines.
+	Policy string
 	// ConsoleURL is the web console of the admin listener, which shows
 	// the gateway's CORS decisions as the pages make them.
 	ConsoleURL string
@@ -63,41 +73,52 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	allowedOrigin := "http://localhost:" + port(allowedLn)
 	d.AllowedPage = allowedOrigin + "/"
 	d.OtherPage = "http://127.0.0.1:" + port(otherLn) + "/"
+	d.API = d.GatewayURL + "/api/users/42"
+	d.Policy = fmt.Sprintf(demoPolicy, allowedOrigin)
 	d.ConsoleURL = "http://127.0.0.1:" + port(adminLn) + "/ui/"
 
-	cfg, err := config.Parse("demo.yaml", []byte(fmt.Sprintf(demoConfig, gwLn.Addr(), allowedOrigin, apiLn.Addr())))
+	cfg, err := config.Parse("demo.yaml", []byte(fmt.Sprintf(demoConfig, gwLn.Addr(), indent(d.Policy, "    "), apiLn.Addr())))
 	if err != nil {
 		closeAll(lns)
 		return nil, fmt.Errorf("demo config: %w", err)
 	}
+	var calls io.Writer
+	if o.Calls != nil {
+		calls = &callLog{out: o.Calls}
+	}
 	recent := &decisions.Log{}
-	gw, err := gateway.New(cfg, gateway.Options{Logger: o.Logger, Decisions: recent})
+	gw, err := gateway.New(cfg, gateway.Options{Logger: o.Logger, AccessLog: calls, Decisions: recent})
 	if err != nil {
 		closeAll(lns)
 		return nil, err
 	}
-	d.run(apiLn, sampleAPI())
+	d.run(apiLn, sampleAPI(d))
 	d.runGateway(gwLn, gw)
 	d.runAdmin(adminLn, admin.Handler(admin.Options{
 		Metrics: gw.Metrics().Registry, Config: gw.Config, Explain: gw.Explain, Decisions: recent,
 	}))
-	d.run(allowedLn, page("Allowed page", allowedOrigin, d.GatewayURL, true))
-	d.run(otherLn, page("Other page", strings.TrimSuffix(d.OtherPage, "/"), d.GatewayURL, false))
+	d.run(allowedLn, page("Allowed page", allowedOrigin, d.API, true))
+	d.run(otherLn, page("Other page", strings.TrimSuffix(d.OtherPage, "/"), d.API, false))
 	return d, nil
 }
 
-// demoConfig is the gateway's config: the allowed page's origin may call the
-// API with credentials, a JSON body and Authorization; nothing else may.
+// demoPolicy is the API's CORS policy: the allowed page's origin may call
+// it with credentials, a JSON body and Authorization; nothing else may.
+const demoPolicy = `allow_origins: [%s]
+allow_methods: [GET, POST, PUT, DELETE]
+allow_headers: [Content-Type, Authorization]
+expose_headers: [X-Request-Id]
+allow_credentials: true
+max_age: 600
+`
+
+// demoConfig is the gateway's config: the API under the policy, and the
+// demo's home page at /, which no page calls, without CORS.
 const demoConfig = `
 listen: %s
 policies:
   web:
-    allow_origins: [%s]
-    allow_methods: [GET, POST, PUT, DELETE]
-    allow_headers: [Content-Type, Authorization]
-    expose_headers: [X-Request-Id]
-    allow_credentials: true
-    max_age: 600
+%s
 upstreams:
   api: {targets: [http://%s], timeout: 5s}
 routes:
@@ -105,7 +126,16 @@ routes:
     path_prefix: /api/
     upstream: api
     cors: web
+  - id: home
+    path: /
+    upstream: api
+    cors: off
 `
+
+// indent puts prefix before every line of s.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n"+prefix)
+}
 
 func (d *Demo) run(ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
@@ -120,7 +150,7 @@ func (d *Demo) runAdmin(ln net.Listener, h http.Handler) {
 
 // runGateway serves the gateway as crossgate serve does on plain HTTP.
 func (d *Demo) runGateway(ln net.Listener, h http.Handler) {
-	srv := gateway.NewHTTP1Server(&http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, nil)
+	srv := h1.NewServer(&http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, nil)
 	d.start(ln, srv.Serve, srv.Shutdown)
 }
 
@@ -184,9 +214,11 @@ func port(ln net.Listener) string {
 }
 
 // sampleAPI is the upstream: it knows nothing about CORS and even sets a
-// careless header of its own, which the gateway replaces.
-func sampleAPI() http.Handler {
+// careless header of its own, which the gateway replaces. It also serves
+// the demo's home page, which links everything.
+func sampleAPI(d *Demo) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", home(d))
 	mux.HandleFunc("/api/users/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("X-Request-Id", fmt.Sprintf("req-%d", time.Now().UnixNano()))

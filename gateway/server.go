@@ -15,6 +15,7 @@ import (
 	"github.com/crossgate/crossgate/admin"
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/decisions"
+	"github.com/crossgate/crossgate/internal/h1"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -71,6 +72,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer s.gw.Close()
 	s.current.Store(cfg)
 	if c, ok := s.Store.(prometheus.Collector); ok {
 		// A cluster store's own metrics: applied revision, source up.
@@ -119,15 +121,15 @@ func (s *Server) Run(ctx context.Context) error {
 		s.Ready(ln.Addr(), adminAddr)
 	}
 
-	// Plain HTTP goes through HTTP1Server, which hands whatever is not a
+	// Plain HTTP goes through h1.Server, which hands whatever is not a
 	// plain HTTP/1.1 request to srv; TLS (and with it HTTP/2) is srv's.
 	serve, shutdown := srv.Serve, srv.Shutdown
 	if srv.TLSConfig != nil {
 		// ServeTLS also offers HTTP/2 through ALPN.
 		serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
 	} else {
-		h1 := NewHTTP1Server(srv, log)
-		serve, shutdown = h1.Serve, h1.Shutdown
+		h1s := h1.NewServer(srv, log)
+		serve, shutdown = h1s.Serve, h1s.Shutdown
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- serve(ln) }()
@@ -221,8 +223,15 @@ func (s *Server) adminHandler(a *config.Admin) (http.Handler, error) {
 		return nil, fmt.Errorf("admin: %w", err)
 	}
 	o := admin.Options{
-		Metrics:   s.gw.metrics.Registry,
-		Ready:     func() bool { return !s.draining.Load() },
+		Metrics: s.gw.metrics.Registry,
+		Ready:   func() bool { return !s.draining.Load() },
+		Targets: func() []admin.Target {
+			var out []admin.Target
+			for _, t := range s.gw.Targets() {
+				out = append(out, admin.Target{Upstream: t.Upstream, URL: t.Target, Up: t.Up, Why: t.Why})
+			}
+			return out
+		},
 		Auth:      auth,
 		Config:    s.Config,
 		Explain:   s.gw.Explain,
@@ -233,6 +242,9 @@ func (s *Server) adminHandler(a *config.Admin) (http.Handler, error) {
 	}
 	if r, ok := s.Store.(interface{ Ready() error }); ok {
 		o.ConfigReady = r.Ready
+	}
+	if r, ok := s.Store.(interface{ Serving() string }); ok {
+		o.ConfigServing = r.Serving
 	}
 	return admin.Handler(o), nil
 }

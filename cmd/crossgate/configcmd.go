@@ -40,8 +40,8 @@ func cmdConfig(args []string, stdout, stderr io.Writer) int {
 
 // configStore parses the etcd flags of push and pull and opens the store.
 func configStore(fs *flag.FlagSet, flags *etcdFlags, args []string, stderr io.Writer) (*etcdstore.Store, int) {
-	if !parseFlags(fs, args, "") {
-		return nil, 2
+	if code := parseFlags(fs, args, ""); code >= 0 {
+		return nil, code
 	}
 	if !flags.set() {
 		fmt.Fprintf(stderr, "crossgate config %s: --etcd is required: the cluster's etcd client URLs, such as http://127.0.0.1:2379\n", fs.Name())
@@ -60,9 +60,8 @@ func configStore(fs *flag.FlagSet, flags *etcdFlags, args []string, stderr io.Wr
 }
 
 func cmdConfigPush(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("push", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file := fs.String("c", defaultConfigFile, "config file whose policies, upstreams, routes and defaults the cluster takes (its listen, tls and admin are each node's own)")
+	fs := newFlagSet("push", "Usage: crossgate config push [-c FILE] --etcd URL,...", stderr)
+	file := fs.String("c", defaultConfigFile, "config `FILE` whose policies, upstreams, routes and defaults the cluster takes (its listen, tls and admin are each node's own)")
 	flags := addEtcdFlags(fs)
 	store, code := configStore(fs, flags, args, stderr)
 	if store == nil {
@@ -99,8 +98,7 @@ func cmdConfigPush(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdConfigPull(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("pull", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("pull", "Usage: crossgate config pull --etcd URL,...", stderr)
 	flags := addEtcdFlags(fs)
 	store, code := configStore(fs, flags, args, stderr)
 	if store == nil {

@@ -27,11 +27,11 @@ type etcdFlags struct {
 
 func addEtcdFlags(fs *flag.FlagSet) *etcdFlags {
 	return &etcdFlags{
-		endpoints: fs.String("etcd", "", "etcd client URLs, comma-separated (cluster mode); credentials from $"+envEtcdUser+" and $"+envEtcdPassword),
-		prefix:    fs.String("etcd-prefix", etcdstore.DefaultPrefix, "prefix of Crossgate's keys in etcd"),
-		caFile:    fs.String("etcd-cacert", "", "CA certificate file that etcd's server certificates are checked with (https endpoints)"),
-		certFile:  fs.String("etcd-cert", "", "client certificate file, for etcd's client certificate authentication"),
-		keyFile:   fs.String("etcd-key", "", "the client certificate's key file"),
+		endpoints: fs.String("etcd", "", "etcd client `URLs`, comma-separated (cluster mode); credentials from $"+envEtcdUser+" and $"+envEtcdPassword),
+		prefix:    fs.String("etcd-prefix", etcdstore.DefaultPrefix, "`PREFIX` of Crossgate's keys in etcd"),
+		caFile:    fs.String("etcd-cacert", "", "CA certificate `FILE` that etcd's server certificates are checked with (https endpoints)"),
+		certFile:  fs.String("etcd-cert", "", "client certificate `FILE`, for etcd's client certificate authentication"),
+		keyFile:   fs.String("etcd-key", "", "the client certificate's key `FILE`"),
 	}
 }
 

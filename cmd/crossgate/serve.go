@@ -22,23 +22,25 @@ import (
 )
 
 func cmdServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file := fs.String("c", defaultConfigFile, "config file; without one, the embedded default config. With --etcd, the node's own file: listen, tls and admin")
+	fs := newFlagSet("serve", "Usage: crossgate serve [-c FILE] [--etcd URL,... [--etcd-prefix /crossgate]]", stderr)
+	file := fs.String("c", defaultConfigFile, "config `FILE`; without one, the embedded default config. With --etcd, the node's own file: listen, tls and admin")
 	etcd := addEtcdFlags(fs)
-	nodeID := fs.String("node-id", "", "with --etcd: the node's name in the cluster (default HOSTNAME-PORT)")
-	snapshot := fs.String("snapshot-file", "", "with --etcd: where the last good config is kept, to serve when etcd is down at start (default FILE.snapshot.json beside the -c file)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crossgate serve [-c FILE] [--etcd URL,... [--etcd-prefix /crossgate]]")
-		fs.PrintDefaults()
+	nodeID := fs.String("node-id", "", "with --etcd: the node's `NAME` in the cluster (default HOSTNAME-PORT)")
+	snapshot := fs.String("snapshot-file", "", "with --etcd: the `FILE` that keeps the last good config, served when etcd is down at start (default FILE.snapshot.json beside the -c file)")
+	if code := parseFlags(fs, args, "; name the file with -c"); code >= 0 {
+		return code
 	}
-	if !parseFlags(fs, args, "; name the file with -c") {
-		return 2
+	embedded := false
+	if !etcd.set() {
+		var err error
+		if embedded, err = useEmbedded(fs, *file); err != nil {
+			fmt.Fprintf(stderr, "crossgate serve: %v\n", err)
+			return 2
+		}
 	}
 	var store config.Store = &config.FileStore{Path: *file}
-	embedded := false
-	if _, err := os.Stat(*file); errors.Is(err, os.ErrNotExist) && !flagSet(fs, "c") && !etcd.set() {
-		store, embedded = &config.StaticStore{Name: "embedded default", Data: config.Default()}, true
+	if embedded {
+		store = &config.StaticStore{Name: embeddedName, Data: config.Default()}
 	}
 	if os.Getenv("GOGC") == "" {
 		// A gateway's live heap is small and its garbage is per request:
@@ -120,8 +122,28 @@ func clusterStore(file string, flags *etcdFlags, nodeID, snapshot string, log *s
 	return etcdstore.New(o)
 }
 
-// defaultConfigFile is the config serve reads when -c is not given.
+// defaultConfigFile is the config serve and lint read when -c is not given.
 const defaultConfigFile = "crossgate.yaml"
+
+// embeddedName names the embedded default config in messages.
+const embeddedName = "embedded default"
+
+// useEmbedded reports whether serve and lint take the embedded default
+// config: when -c is not given and there is no crossgate.yaml here. A file
+// that -c names must be readable; the error says so, and the command exits 2
+// as for any file it cannot read.
+func useEmbedded(fs *flag.FlagSet, file string) (bool, error) {
+	_, err := os.Stat(file)
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.Is(err, os.ErrNotExist) && !flagSet(fs, "c"):
+		return true, nil
+	case errors.Is(err, os.ErrNotExist):
+		return false, fmt.Errorf("config file %s does not exist", file)
+	}
+	return false, err
+}
 
 // flagSet reports whether the flag name was given on the command line.
 func flagSet(fs *flag.FlagSet, name string) bool {

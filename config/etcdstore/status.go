@@ -44,10 +44,16 @@ func (s *Store) Status() NodeStatus {
 	}
 }
 
-// statusInterval is the shortest time between two status writes of a
-// node: a burst of changes costs etcd one write per node, not one per
-// change per node.
-const statusInterval = 500 * time.Millisecond
+// Every node's status write reaches every node's watch on the prefix, so a
+// cluster of N nodes pays N² event deliveries for each round of status
+// writes. A node therefore writes a new applied revision at most every
+// statusRoutine (a burst of changes costs one write per node, not one per
+// change per node), and news that an operator waits for (a refused config,
+// a change of source) at most every statusUrgent.
+const (
+	statusUrgent  = 500 * time.Millisecond
+	statusRoutine = 5 * time.Second
+)
 
 // report keeps the node's status under a lease until ctx is done, when it
 // revokes the lease so that the node leaves the list at once. A node whose
@@ -68,7 +74,7 @@ func (s *Store) report(ctx context.Context) {
 			continue
 		}
 		b = backoff{}
-		s.markStatusLocked()
+		s.markStatusLocked(true)
 		last := time.Time{}
 	kept:
 		for {
@@ -88,7 +94,13 @@ func (s *Store) report(ctx context.Context) {
 					break kept
 				}
 			case <-s.statusDirty:
-				if wait := statusInterval - time.Since(last); wait > 0 {
+				s.mu.Lock()
+				interval := statusRoutine
+				if s.statusUrgent {
+					interval = statusUrgent
+				}
+				s.mu.Unlock()
+				if wait := interval - time.Since(last); wait > 0 {
 					select {
 					case <-time.After(wait):
 					case <-ctx.Done():
@@ -96,12 +108,15 @@ func (s *Store) report(ctx context.Context) {
 					}
 				}
 				last = time.Now()
+				s.mu.Lock()
+				s.statusUrgent = false
+				s.mu.Unlock()
 				data, _ := json.Marshal(s.Status())
 				rctx, cancel := s.ctx(ctx)
 				_, err := cli.Put(rctx, key, string(data), clientv3.WithLease(lease))
 				cancel()
 				if err != nil {
-					s.markStatusLocked() // try again
+					s.markStatusLocked(true) // try again
 				}
 			}
 		}
@@ -123,8 +138,8 @@ func (s *Store) grant(ctx context.Context, cli *clientv3.Client) (clientv3.Lease
 	return g.ID, ka, nil
 }
 
-func (s *Store) markStatusLocked() {
+func (s *Store) markStatusLocked(urgent bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.markStatus()
+	s.markStatus(urgent)
 }

@@ -103,16 +103,18 @@ type Store struct {
 	cliMu sync.Mutex
 	cli   *clientv3.Client // made by client
 
-	mu          sync.Mutex
-	subs        []chan struct{}
-	cfg         *config.Config // the last good snapshot
-	err         error          // the newest snapshot's problems, when it is refused
-	source      Source
-	applied     int64 // etcd revision of cfg
-	appliedAt   time.Time
-	refused     int64 // etcd revision of the last refused snapshot
-	refusedErr  []string
-	statusDirty chan struct{}
+	mu           sync.Mutex
+	subs         []chan struct{}
+	cfg          *config.Config // the last good snapshot
+	err          error          // the newest snapshot's problems, when it is refused
+	loaded       bool           // Load has returned a config
+	source       Source
+	applied      int64 // etcd revision of cfg
+	appliedAt    time.Time
+	refused      int64 // etcd revision of the last refused snapshot
+	refusedErr   []string
+	statusDirty  chan struct{}
+	statusUrgent bool // the next status write has news an operator waits for
 }
 
 // Source says where a node's current snapshot came from.
@@ -282,9 +284,12 @@ func (s *Store) Load(ctx context.Context) (*config.Config, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err != nil {
+	// The first Load always has a config to start with: the gateway
+	// would not start on an error.
+	if s.err != nil && s.loaded {
 		return nil, s.err
 	}
+	s.loaded = true
 	return s.cfg, nil
 }
 
@@ -299,6 +304,19 @@ func (s *Store) Ready() error {
 	return nil
 }
 
+// Serving says which config the node serves, for /readyz.
+func (s *Store) Serving() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch s.source {
+	case SourceEtcd:
+		return fmt.Sprintf("config of etcd revision %d", s.applied)
+	case SourceCache:
+		return fmt.Sprintf("config of etcd revision %d from the snapshot file %s: etcd has not answered since the start", s.applied, s.o.SnapshotFile)
+	}
+	return "no config"
+}
+
 // fallBack serves the snapshot file, or the node's own settings, when
 // etcd has not answered in time at start.
 func (s *Store) fallBack() {
@@ -309,6 +327,12 @@ func (s *Store) fallBack() {
 		return
 	default:
 	}
+	s.fallBackLocked("etcd is unreachable")
+}
+
+// fallBackLocked serves the snapshot file's config, or the node's own
+// settings, as the first snapshot, for the reason given; s.mu is held.
+func (s *Store) fallBackLocked(why string) {
 	defer close(s.first)
 	if s.o.SnapshotFile != "" {
 		cfg, rev, err := s.readSnapshot()
@@ -316,33 +340,51 @@ func (s *Store) fallBack() {
 		case err == nil:
 			s.cfg, s.source, s.applied, s.appliedAt = cfg, SourceCache, rev, time.Now()
 			s.metrics.applied(rev, SourceCache)
-			s.log.Warn("etcd is unreachable: serving the last good config from the snapshot file until it answers", "file", s.o.SnapshotFile, "revision", rev)
+			s.log.Warn(why+": serving the last good config from the snapshot file until etcd has a valid one", "file", s.o.SnapshotFile, "revision", rev)
 			return
 		case !errors.Is(err, os.ErrNotExist):
 			s.log.Error("the snapshot file cannot be served", "file", s.o.SnapshotFile, "error", err.Error())
 		}
 	}
 	s.cfg = s.nodeOnly()
-	s.log.Warn("etcd is unreachable and there is no snapshot file: serving no routes, not ready, until etcd answers")
+	s.log.Warn(why + " and there is no snapshot file: serving no routes, not ready, until etcd has a valid config")
 }
 
 // nodeOnly is the config of the node's own settings and no resources.
 func (s *Store) nodeOnly() *config.Config {
 	cfg, err := (&config.Resources{}).Config(s.o.Node)
 	if err != nil {
-		// Empty resources are valid.
-		panic("etcdstore: empty resources refused: " + err.Error())
+		// Empty resources are valid; were they not, the node's settings
+		// alone still are.
+		cfg = &config.Config{Listen: config.DefaultListen}
+		if n := s.o.Node; n != nil {
+			cfg.Listen, cfg.TLS, cfg.Admin = n.Listen, n.TLS, n.Admin
+		}
 	}
 	cfg.Revision = "0"
 	return cfg
 }
 
 // apply builds the snapshot of r at revision rev and serves it when it is
-// valid; it reports whether it was.
+// valid; it reports whether it was. Only the sync goroutine calls it.
 func (s *Store) apply(r *config.Resources, rev int64) bool {
 	cfg, err := s.build(r)
+	s.serve(cfg, err, rev)
+	if err == nil && s.o.SnapshotFile != "" {
+		// After the swap: the file is for the next start, not this one.
+		if werr := writeSnapshot(s.o.SnapshotFile, r, rev); werr != nil {
+			s.log.Error("the snapshot file cannot be written; a restart while etcd is down will serve no routes", "file", s.o.SnapshotFile, "error", werr.Error())
+		}
+	}
+	return err == nil
+}
+
+// serve makes cfg, or its refusal err, the newest snapshot and tells the
+// watchers.
+func (s *Store) serve(cfg *config.Config, err error, rev int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	news := err != nil || s.source != SourceEtcd
 	if err != nil {
 		s.err = err
 		s.refused = rev
@@ -353,22 +395,15 @@ func (s *Store) apply(r *config.Resources, rev int64) bool {
 		cfg.Revision = strconv.FormatInt(rev, 10)
 		s.cfg, s.err, s.source, s.applied, s.appliedAt = cfg, nil, SourceEtcd, rev, time.Now()
 		s.metrics.applied(rev, SourceEtcd)
-		if s.o.SnapshotFile != "" {
-			if werr := writeSnapshot(s.o.SnapshotFile, r, rev); werr != nil {
-				s.log.Error("the snapshot file cannot be written; a restart while etcd is down will serve no routes", "file", s.o.SnapshotFile, "error", werr.Error())
-			}
-		}
 	}
 	select {
 	case <-s.first:
 	default:
-		if s.cfg == nil {
-			// The first snapshot is refused and no file was served:
-			// serve the node's own settings, not ready.
-			s.cfg = s.nodeOnly()
-			s.err = nil
+		if err != nil {
+			s.fallBackLocked("the config in etcd is invalid")
+		} else {
+			close(s.first)
 		}
-		close(s.first)
 	}
 	for _, ch := range s.subs {
 		select {
@@ -376,12 +411,13 @@ func (s *Store) apply(r *config.Resources, rev int64) bool {
 		default:
 		}
 	}
-	s.markStatus()
-	return err == nil
+	s.markStatus(news)
 }
 
-// markStatus asks for the node's status to be written again; s.mu is held.
-func (s *Store) markStatus() {
+// markStatus asks for the node's status to be written again, soon when
+// urgent; s.mu is held.
+func (s *Store) markStatus(urgent bool) {
+	s.statusUrgent = s.statusUrgent || urgent
 	select {
 	case s.statusDirty <- struct{}{}:
 	default:

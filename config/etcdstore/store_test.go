@@ -248,6 +248,22 @@ func TestStore(t *testing.T) {
 			t.Errorf("not ready once etcd answered: %v", s3.Ready())
 		}
 	})
+
+	t.Run("a node started on an invalid config in etcd serves its snapshot file", func(t *testing.T) {
+		if _, err := cli.Put(ctx, "/crossgate/routes/bad", `{"path_prefix": "/bad/", "upstream": "missing"}`); err != nil {
+			t.Fatal(err)
+		}
+		defer cli.Delete(ctx, "/crossgate/routes/bad")
+		s4 := newStore(t, eps, etcdstore.Options{SnapshotFile: snapFile})
+		cfg, err := s4.Load(ctx)
+		if err != nil || !slices.Equal(origins(cfg), []string{"https://e.example.com"}) || s4.Status().Source != etcdstore.SourceCache {
+			t.Fatalf("first Load: %q, %v from %s; want the snapshot file's config", origins(cfg), err, s4.Status().Source)
+		}
+		var es config.Errors
+		if _, err := s4.Load(ctx); !errors.As(err, &es) {
+			t.Errorf("a later Load: %v, want the invalid config's errors", err)
+		}
+	})
 }
 
 // metricValue returns the value of the metric name of c whose one label

@@ -17,7 +17,7 @@ import (
 
 // startCluster starts a 3-member etcd cluster with the shared config and
 // three nodes on it.
-func startCluster(t *testing.T) (*etcdtest.Cluster, []*node) {
+func startCluster(t testing.TB) (*etcdtest.Cluster, []*node) {
 	t.Helper()
 	etcd := etcdtest.Start(t, 3)
 	pushConfig(t, etcd.Endpoints(), backend(t))
@@ -33,6 +33,7 @@ func startCluster(t *testing.T) (*etcdtest.Cluster, []*node) {
 // TestPropagation: a policy changed through one node's Admin API is served
 // by every node.
 func TestPropagation(t *testing.T) {
+	t.Parallel() // each test has its own etcd cluster and nodes, mostly waiting
 	_, nodes := startCluster(t)
 	for i, n := range nodes {
 		origin := fmt.Sprintf("https://change-%d.example.com", i)
@@ -62,6 +63,7 @@ func TestPropagation(t *testing.T) {
 // TestFaults runs each fault with traffic flowing to every node, and
 // counts every request: none may fail.
 func TestFaults(t *testing.T) {
+	t.Parallel() // each test has its own etcd cluster and nodes, mostly waiting
 	etcd, nodes := startCluster(t)
 	// A fourth node reaches etcd through the first member only, so that it
 	// misses changes while that member is down.
@@ -132,8 +134,8 @@ func TestFaults(t *testing.T) {
 		if v := n.metric(t, `crossgate_config_source{source="file"}`); v != "1" {
 			t.Errorf(`crossgate_config_source{source="file"} = %q, want 1`, v)
 		}
-		if status, _, _ := call(t, "GET", n.admin+"/readyz", "", "", ""); status != 200 {
-			t.Errorf("readyz = %d, want 200 while serving the snapshot file", status)
+		if status, _, body := call(t, "GET", n.admin+"/readyz", "", "", ""); status != 200 || !strings.Contains(body, "snapshot file") {
+			t.Errorf("readyz = %d %q, want 200 saying it serves the snapshot file", status, body)
 		}
 		tr.setOut(n, false)
 		time.Sleep(500 * time.Millisecond) // traffic on the restarted node
@@ -192,6 +194,7 @@ func etcdctl(t *testing.T, etcd *etcdtest.Cluster, args ...string) {
 // updates of one policy through different nodes, retrying on 409; the
 // final value accounts for every update.
 func TestConcurrentUpdates(t *testing.T) {
+	t.Parallel() // each test has its own etcd cluster and nodes, mostly waiting
 	_, nodes := startCluster(t)
 	const clients, updates = 20, 50
 	var wg sync.WaitGroup

@@ -87,6 +87,7 @@ type node struct {
 	endpoints []string
 	snapshot  string
 	store     *etcdstore.Store
+	srv       *gateway.Server
 	url       string // the gateway's
 	admin     string // the admin listener's
 	stop      context.CancelFunc
@@ -123,10 +124,10 @@ func (n *node) start(t testing.TB) {
 		t.Fatal(err)
 	}
 	ready := make(chan [2]net.Addr, 1)
-	srv := &gateway.Server{Store: n.store, Check: check, Ready: func(gw, admin net.Addr) { ready <- [2]net.Addr{gw, admin} }}
+	n.srv = &gateway.Server{Store: n.store, Check: check, Ready: func(gw, admin net.Addr) { ready <- [2]net.Addr{gw, admin} }}
 	ctx, cancel := context.WithCancel(context.Background())
 	n.stop, n.done = cancel, make(chan error, 1)
-	go func() { n.done <- srv.Run(ctx) }()
+	go func() { n.done <- n.srv.Run(ctx) }()
 	select {
 	case addrs := <-ready:
 		n.url, n.admin = "http://"+addrs[0].String(), "http://"+addrs[1].String()
@@ -191,8 +192,16 @@ func (n *node) allows(origin string) (bool, error) {
 	return resp.Header.Get("Access-Control-Allow-Origin") == origin, nil
 }
 
-// waitAllow waits until every node allows origin.
+// waitAllow waits until every node allows origin, asking each every
+// 20 ms.
 func waitAllow(t testing.TB, nodes []*node, origin string, within time.Duration) {
+	t.Helper()
+	waitAllowEvery(t, nodes, origin, within, 20*time.Millisecond)
+}
+
+// waitAllowEvery waits until every node allows origin, asking each every
+// interval.
+func waitAllowEvery(t testing.TB, nodes []*node, origin string, within, interval time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for _, n := range nodes {
@@ -204,7 +213,7 @@ func waitAllow(t testing.TB, nodes []*node, origin string, within time.Duration)
 			if time.Now().After(deadline) {
 				t.Fatalf("node %s does not allow %s after %v (%v)", n.name, origin, within, err)
 			}
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(interval)
 		}
 	}
 }
@@ -250,8 +259,10 @@ func (n *node) metric(t testing.TB, line string) string {
 // CORS headers of the allowed origin.
 type traffic struct {
 	mu       sync.Mutex
+	idle     *sync.Cond // signalled when a request ends
 	nodes    []*node
 	out      map[*node]bool // taken out of rotation (restarting)
+	inFlight map[*node]int
 	sent     atomic.Int64
 	failed   atomic.Int64
 	failures []string
@@ -263,7 +274,8 @@ type traffic struct {
 const maxRequests = 200_000
 
 func startTraffic(nodes []*node, workers int) *traffic {
-	tr := &traffic{nodes: nodes, out: map[*node]bool{}}
+	tr := &traffic{nodes: nodes, out: map[*node]bool{}, inFlight: map[*node]int{}}
+	tr.idle = sync.NewCond(&tr.mu)
 	ctx, cancel := context.WithCancel(context.Background())
 	tr.stop = cancel
 	for w := range workers {
@@ -277,6 +289,10 @@ func startTraffic(nodes []*node, workers int) *traffic {
 					continue
 				}
 				tr.send(n)
+				tr.mu.Lock()
+				tr.inFlight[n]--
+				tr.idle.Broadcast()
+				tr.mu.Unlock()
 				time.Sleep(2 * time.Millisecond) // a steady flow, not a load test
 			}
 		}()
@@ -284,23 +300,29 @@ func startTraffic(nodes []*node, workers int) *traffic {
 	return tr
 }
 
+// pick returns the next node in rotation, counting a request in flight
+// to it.
 func (tr *traffic) pick(i int) *node {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	for j := range tr.nodes {
 		if n := tr.nodes[(i+j)%len(tr.nodes)]; !tr.out[n] {
+			tr.inFlight[n]++
 			return n
 		}
 	}
 	return nil
 }
 
-// setOut takes a node out of rotation, or puts it back, as a load
-// balancer does around a restart.
+// setOut takes a node out of rotation, once its requests in flight are
+// answered, or puts it back, as a load balancer does around a restart.
 func (tr *traffic) setOut(n *node, out bool) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	tr.out[n] = out
+	for out && tr.inFlight[n] > 0 {
+		tr.idle.Wait()
+	}
 }
 
 func (tr *traffic) send(n *node) {

@@ -9,6 +9,7 @@ package etcdtest
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -31,6 +32,7 @@ type Cluster struct {
 	// Members are the cluster's members, in the order of Endpoints.
 	Members []*Member
 	tb      testing.TB
+	certs   *certificates // StartTLS's
 }
 
 // Member is one etcd server of a Cluster.
@@ -40,6 +42,7 @@ type Member struct {
 	PeerURL   string
 	Dir       string
 	initial   string // the --initial-cluster flag
+	certs     *certificates
 	cmd       *exec.Cmd
 	exited    chan struct{}
 }
@@ -50,6 +53,19 @@ type Member struct {
 // stopped, and its data removed, when tb ends.
 func Start(tb testing.TB, n int) *Cluster {
 	tb.Helper()
+	return startCluster(tb, n, false)
+}
+
+// StartTLS is Start with TLS on the client URLs (https), with a server
+// certificate for 127.0.0.1 from a CA of its own: see TLSConfig and
+// CAFile.
+func StartTLS(tb testing.TB, n int) *Cluster {
+	tb.Helper()
+	return startCluster(tb, n, true)
+}
+
+func startCluster(tb testing.TB, n int, withTLS bool) *Cluster {
+	tb.Helper()
 	if _, err := os.Stat(Binary); err != nil {
 		tb.Fatalf("etcdtest: %s is missing: run scripts/install-test-deps.sh (Debian package etcd-server)", Binary)
 	}
@@ -58,6 +74,11 @@ func Start(tb testing.TB, n int) *Cluster {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		c := &Cluster{tb: tb}
+		if withTLS {
+			if c.certs, err = newCertificates(tb.TempDir()); err != nil {
+				tb.Fatalf("etcdtest: %v", err)
+			}
+		}
 		if err = c.start(n); err == nil {
 			tb.Cleanup(c.StopAll)
 			return c
@@ -76,9 +97,14 @@ func (c *Cluster) start(n int) error {
 		if err != nil {
 			return err
 		}
+		scheme := "http://"
+		if c.certs != nil {
+			scheme = "https://"
+		}
 		m := &Member{
 			Name:      fmt.Sprintf("m%d", i),
-			ClientURL: "http://" + client,
+			ClientURL: scheme + client,
+			certs:     c.certs,
 			PeerURL:   "http://" + peer,
 			Dir:       filepath.Join(root, fmt.Sprintf("m%d", i)),
 		}
@@ -117,7 +143,7 @@ func (m *Member) start() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(Binary,
+	args := []string{
 		"--name", m.Name,
 		"--data-dir", filepath.Join(m.Dir, "data"),
 		"--listen-client-urls", m.ClientURL,
@@ -132,7 +158,11 @@ func (m *Member) start() error {
 		"--logger", "zap",
 		"--log-outputs", "stderr",
 		"--log-level", "warn",
-	)
+	}
+	if m.certs != nil {
+		args = append(args, "--cert-file", m.certs.certFile, "--key-file", m.certs.keyFile)
+	}
+	cmd := exec.Command(Binary, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -161,6 +191,7 @@ func (c *Cluster) Client() *clientv3.Client {
 	c.tb.Helper()
 	cli, err := clientv3.New(clientv3.Config{
 		Endpoints:   c.Endpoints(),
+		TLS:         c.TLSConfig(),
 		DialTimeout: 5 * time.Second,
 		Logger:      zap.NewNop(),
 	})
@@ -197,7 +228,11 @@ func (c *Cluster) WaitHealthy(timeout time.Duration) error {
 }
 
 func (m *Member) ping() error {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{m.ClientURL}, DialTimeout: time.Second, Logger: zap.NewNop()})
+	conf := clientv3.Config{Endpoints: []string{m.ClientURL}, DialTimeout: time.Second, Logger: zap.NewNop()}
+	if m.certs != nil {
+		conf.TLS = &tls.Config{RootCAs: m.certs.pool, MinVersion: tls.VersionTLS12}
+	}
+	cli, err := clientv3.New(conf)
 	if err != nil {
 		return err
 	}
