@@ -110,6 +110,13 @@ func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/ui/api/") {
 		h.Set("Cache-Control", "no-store")
 	}
+	if c.auth.Open() && !sameOrigin(r) {
+		// Without keys anyone who reaches the listener is an admin, so only
+		// a loopback Host is served: a hostile site whose name resolves to
+		// 127.0.0.1 (DNS rebinding) gets nothing, as with the Admin API.
+		writeError(w, http.StatusForbidden, "cross-origin", "the console has no admin keys, so it answers only on a loopback address (http://127.0.0.1:PORT/ui/ or http://localhost:PORT/ui/); configure admin.keys to reach it otherwise")
+		return
+	}
 	if c.csrf.Protect(w, r) != nil {
 		return
 	}

@@ -218,3 +218,39 @@ func FuzzExplainBody(f *testing.F) {
 		}
 	})
 }
+
+// TestOpenConsoleAnswersOnlyLoopback: without admin keys the console
+// answers only requests to a loopback Host, so that a site whose name
+// resolves to 127.0.0.1 cannot read it.
+func TestOpenConsoleAnswersOnlyLoopback(t *testing.T) {
+	cfg, err := config.Parse("open.yaml", []byte(`
+admin: {listen: 127.0.0.1:9180}
+upstreams:
+  api: {targets: [http://127.0.0.1:9]}
+routes:
+  - {id: api, path_prefix: /api/, upstream: api, cors: {allow_origins: [https://app.example.com]}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recent := &decisions.Log{}
+	gw, err := gateway.New(cfg, gateway.Options{Decisions: recent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := admin.Handler(admin.Options{Metrics: prometheus.NewRegistry(), Config: gw.Config, Explain: gw.Explain, Decisions: recent})
+	for _, c := range []struct {
+		host string
+		want int
+	}{{"127.0.0.1:9180", 200}, {"localhost:9180", 200}, {"[::1]:9180", 200}, {"rebound.example:9180", 403}} {
+		for _, path := range []string{"/ui/", "/ui/api/config"} {
+			r := httptest.NewRequest("GET", path, nil)
+			r.Host = c.host
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != c.want || w.Header().Get("Content-Security-Policy") != admin.ConsoleCSP {
+				t.Errorf("GET %s on Host %s: %d, CSP %q; want %d with the CSP", path, c.host, w.Code, w.Header().Get("Content-Security-Policy"), c.want)
+			}
+		}
+	}
+}
