@@ -55,8 +55,10 @@ func Example_comingFromRSCors() {
 	// Output:
 	// 204
 	// Access-Control-Allow-Credentials: true
-	// Access-Control-Allow-Methods: PUT
+	// Access-Control-Allow-Headers: Content-Type, Authorization
+	// Access-Control-Allow-Methods: GET, POST, PUT, DELETE
 	// Access-Control-Allow-Origin: https://app.example.com
+	// Access-Control-Expose-Headers: X-Request-Id
 	// Access-Control-Max-Age: 7200
 	// Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers
 	// cors: MaxAge "7.2µs": is under a second: a time.Duration counts nanoseconds, so 7200 means 7.2µs; write 7200 * time.Second
