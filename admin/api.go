@@ -46,8 +46,8 @@ func registerAPI(mux *http.ServeMux, auth *Auth, a *api) {
 	for _, k := range config.Kinds {
 		path := "/v1/" + string(k) + "/{id}"
 		mux.Handle("GET "+path, auth.Require(RoleViewer, a.resource(k, a.get)))
-		mux.Handle("PUT "+path, auth.Require(RoleAdmin, a.resource(k, a.put)))
-		mux.Handle("DELETE "+path, auth.Require(RoleAdmin, a.resource(k, a.delete)))
+		mux.Handle("PUT "+path, auth.Require(RoleAdmin, a.resource(k, a.write)))
+		mux.Handle("DELETE "+path, auth.Require(RoleAdmin, a.resource(k, a.write)))
 	}
 	mux.Handle("POST /v1/validate", auth.Require(RoleViewer, http.HandlerFunc(a.validate)))
 	mux.Handle("GET /v1/nodes", auth.Require(RoleViewer, http.HandlerFunc(a.nodes)))
@@ -162,7 +162,8 @@ type ChangeBody struct {
 	Version int64 `json:"version"`
 }
 
-func (a *api) put(w http.ResponseWriter, r *http.Request, k config.Kind, id string) {
+// write serves PUT, with the resource as its body, and DELETE.
+func (a *api) write(w http.ResponseWriter, r *http.Request, k config.Kind, id string) {
 	if !a.writable(w) {
 		return
 	}
@@ -170,25 +171,12 @@ func (a *api) put(w http.ResponseWriter, r *http.Request, k config.Kind, id stri
 	if !ok {
 		return
 	}
-	body, ok := readJSONBody(w, r)
-	if !ok {
-		return
+	var v json.RawMessage // nil deletes
+	if r.Method == http.MethodPut {
+		if v, ok = readJSONBody(w, r); !ok {
+			return
+		}
 	}
-	a.change(w, r, k, id, body, ifMatch)
-}
-
-func (a *api) delete(w http.ResponseWriter, r *http.Request, k config.Kind, id string) {
-	if !a.writable(w) {
-		return
-	}
-	ifMatch, ok := parseIfMatch(w, r)
-	if !ok {
-		return
-	}
-	a.change(w, r, k, id, nil, ifMatch)
-}
-
-func (a *api) change(w http.ResponseWriter, r *http.Request, k config.Kind, id string, v json.RawMessage, ifMatch int64) {
 	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
 	defer cancel()
 	ver, err := a.store.Change(ctx, k, id, v, ifMatch)

@@ -213,7 +213,7 @@ func (s *Store) client() (*clientv3.Client, error) {
 	if s.cli == nil {
 		cli, err := clientv3.New(s.cliConf)
 		if err != nil {
-			return nil, unavailable(err)
+			return nil, s.unavailable(err)
 		}
 		s.cli = cli
 	}

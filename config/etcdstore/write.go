@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/crossgate/crossgate/config"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -44,7 +45,7 @@ func (s *Store) readAll(ctx context.Context, opts ...clientv3.OpOption) (*config
 	defer cancel()
 	resp, err := cli.Get(rctx, s.prefix, append(opts, clientv3.WithPrefix())...)
 	if err != nil {
-		return nil, 0, unavailable(err)
+		return nil, 0, s.unavailable(err)
 	}
 	r := &config.Resources{
 		Policies:  make(map[string]json.RawMessage),
@@ -64,9 +65,13 @@ func (s *Store) readAll(ctx context.Context, opts ...clientv3.OpOption) (*config
 	return r, serial, nil
 }
 
-func unavailable(err error) error {
-	if errors.Is(err, context.Canceled) {
+func (s *Store) unavailable(err error) error {
+	switch {
+	case errors.Is(err, context.Canceled):
 		return err
+	case errors.Is(err, context.DeadlineExceeded):
+		// gRPC does not say why no member answered: say where to look.
+		return fmt.Errorf("%w: no answer from %s within %v: are the members running, and the URLs right (http or https; --etcd-cacert for a CA of your own)?", ErrUnavailable, strings.Join(s.o.Endpoints, ","), s.o.RequestTimeout)
 	}
 	return fmt.Errorf("%w: %v", ErrUnavailable, err)
 }
@@ -130,7 +135,7 @@ func (s *Store) Change(ctx context.Context, k config.Kind, id string, v json.Raw
 		).Then(op, clientv3.OpPut(s.prefix+serialKey, "")).Commit()
 		cancel()
 		if err != nil {
-			return 0, unavailable(err)
+			return 0, s.unavailable(err)
 		}
 		if resp.Succeeded {
 			if v == nil {
@@ -174,7 +179,7 @@ func (s *Store) Nodes(ctx context.Context) ([]json.RawMessage, error) {
 	defer cancel()
 	resp, err := cli.Get(rctx, s.prefix+"nodes/", clientv3.WithPrefix())
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(err)
 	}
 	out := make([]json.RawMessage, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
@@ -259,7 +264,7 @@ func (s *Store) Replace(ctx context.Context, c *config.Config) (Diff, error) {
 		resp, err := cli.Txn(rctx).If(clientv3.Compare(clientv3.ModRevision(s.prefix+serialKey), "=", serial)).Then(ops...).Commit()
 		cancel()
 		if err != nil {
-			return Diff{}, unavailable(err)
+			return Diff{}, s.unavailable(err)
 		}
 		if resp.Succeeded {
 			d.Revision = resp.Header.Revision

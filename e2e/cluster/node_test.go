@@ -149,8 +149,9 @@ func (n *node) shutdown() {
 	n.stop = nil
 }
 
-// client is the HTTP client of the tests: loopback only, bounded.
-var client = &http.Client{Timeout: 10 * time.Second}
+// client is the HTTP client of the tests: loopback only, bounded, and
+// patient enough for an Admin API request that waits on etcd (10 s).
+var client = &http.Client{Timeout: 30 * time.Second}
 
 // call sends an Admin API request with a key and returns the status, the
 // ETag and the body.

@@ -243,6 +243,25 @@ func (m *Member) ping() error {
 	return err
 }
 
+// Leader returns the member that leads the cluster, or nil when none
+// answers as the leader.
+func (c *Cluster) Leader() *Member {
+	c.tb.Helper()
+	cli := c.Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, m := range c.Members {
+		if !m.Running() {
+			continue
+		}
+		st, err := cli.Status(ctx, m.ClientURL)
+		if err == nil && st.Leader == st.Header.MemberId {
+			return m
+		}
+	}
+	return nil
+}
+
 // Running reports whether the member's process runs.
 func (m *Member) Running() bool {
 	if m.cmd == nil {
