@@ -78,7 +78,10 @@ func TestParseDesignExample(t *testing.T) {
 		{"tls", c.TLS, &config.TLS{CertFile: "cert.pem", KeyFile: "key.pem"}},
 		{"admin", c.Admin, &config.Admin{Listen: "127.0.0.1:9180", Keys: []*config.AdminKey{{Name: "ops", Key: "k3y-from-the-environment", Role: config.RoleAdmin}}}},
 		{"policies", c.Policies, map[string]*config.Policy{"web": web}},
-		{"upstreams", c.Upstreams, map[string]*config.Upstream{"users": {Targets: []string{"http://127.0.0.1:9001", "http://127.0.0.1:9002"}, Timeout: 30 * time.Second}}},
+		{"upstreams", c.Upstreams, map[string]*config.Upstream{"users": {
+			Targets: []string{"http://127.0.0.1:9001", "http://127.0.0.1:9002"}, Timeout: 30 * time.Second,
+			Retries: 1, MaxFails: 1, FailTimeout: 10 * time.Second,
+		}}},
 		{"routes", c.Routes, []*config.Route{{
 			ID:         "users",
 			Hosts:      []string{"api.example.com"},
@@ -151,7 +154,7 @@ routes:
   web:
     allow_origins: https://app.example.com
     allow_credentials: yes
-    max_age: 2h
+    max_age: 2 hours
 upstreams:
   a: {targets: ["http://127.0.0.1:1"], timeout: 30}
 routes: {id: r}
@@ -159,7 +162,7 @@ routes: {id: r}
 			want: []string{
 				`f.yaml:3:20: policy "web": allow_origins: expected a list of strings, got "https://app.example.com"`,
 				`f.yaml:4:24: policy "web": allow_credentials: expected true or false, got "yes"`,
-				`f.yaml:5:14: policy "web": max_age: expected an integer, got "2h"`,
+				`f.yaml:5:14: policy "web": max_age: expected seconds (7200) or a duration such as "2h", got "2 hours"`,
 				`f.yaml:7:49: upstream "a": timeout: expected a duration such as "30s" or "1m30s", got "30"`,
 				`f.yaml:8:9: routes: expected a list, got a mapping`,
 			},
@@ -333,6 +336,7 @@ routes:
   a: {targets: [ftp://x.example.com, "http://", "http://u:p@127.0.0.1:1", "http://127.0.0.1:1/?q"], timeout: 0s}
   b: {targets: []}
   c: {timeout: -1s}
+  d: {targets: [127.0.0.1:9001, localhost:9001]}
 `,
 			want: []string{
 				`f.yaml:2:17: upstream "a": target "ftp://x.example.com" must be an absolute http:// or https:// URL`,
@@ -343,6 +347,36 @@ routes:
 				`f.yaml:3:7: upstream "b": at least one target is required, such as http://127.0.0.1:9001`,
 				`f.yaml:4:3: upstream "c": at least one target is required, such as http://127.0.0.1:9001`,
 				`f.yaml:4:16: upstream "c": timeout must be positive, such as 30s`,
+				`f.yaml:5:17: upstream "d": target "127.0.0.1:9001" has no scheme: write "http://127.0.0.1:9001" (or https://)`,
+				`f.yaml:5:33: upstream "d": target "localhost:9001" has no scheme: write "http://localhost:9001" (or https://)`,
+			},
+		},
+		{
+			name: "upstream failover",
+			yaml: `upstreams:
+  a: {targets: ["http://127.0.0.1:1"], retries: -1, max_fails: 1001, fail_timeout: 0s}
+  b:
+    targets: ["http://127.0.0.1:1"]
+    retries: one
+    health_check: {interval: 10ms, timeout: 0s, fails: 0, passes: 1001}
+  c: {targets: ["http://127.0.0.1:1"], health_check: {path: healthz}}
+  d: {targets: ["http://127.0.0.1:1"], health_check: {path: "//other.example/healthz", interval: 1m, tries: 3}}
+  e: {targets: ["http://127.0.0.1:1"], max_fails: 0, fail_timeout: 0s, health_check: {path: "/health check"}}
+`,
+			want: []string{
+				`f.yaml:2:49: upstream "a": retries must be between 0 (off) and 100, such as 1`,
+				`f.yaml:2:64: upstream "a": max_fails must be between 0 (passive health off) and 1000, such as 1`,
+				`f.yaml:2:84: upstream "a": fail_timeout must be positive, such as 10s, while max_fails is not 0`,
+				`f.yaml:5:14: upstream "b": retries: expected an integer, got "one"`,
+				`f.yaml:6:5: upstream "b": health_check: path is required, such as /healthz`,
+				`f.yaml:6:30: upstream "b": health_check: interval must be at least 100ms, such as 5s`,
+				`f.yaml:6:45: upstream "b": health_check: timeout must be positive, such as 2s`,
+				`f.yaml:6:56: upstream "b": health_check: fails must be between 1 and 1000, such as 1`,
+				`f.yaml:6:67: upstream "b": health_check: passes must be between 1 and 1000, such as 1`,
+				`f.yaml:7:61: upstream "c": health_check: path "healthz" must start with /`,
+				`f.yaml:8:61: upstream "d": health_check: path "//other.example/healthz" is not a request path, such as /healthz?full=1`,
+				`f.yaml:8:102: unknown key "tries" in upstream "d": health_check; valid keys: fails, interval, passes, path, timeout`,
+				`f.yaml:9:93: upstream "e": health_check: path "/health check" is not a request path, such as /healthz?full=1`,
 			},
 		},
 		{
@@ -465,6 +499,16 @@ listen 3
 			want: []string{`f.yaml:3:1: invalid YAML: could not find expected ':'`},
 		},
 		{
+			name: "a tab in the indentation",
+			yaml: "listen: 127.0.0.1:8080\npolicies:\n\tweb:\n\t\tallow_origins: [https://app.example.com]\n",
+			want: []string{`f.yaml:3:1: invalid YAML: a tab in the indentation; YAML indents with spaces only`},
+		},
+		{
+			name: "a tab after spaces in the indentation",
+			yaml: "policies:\n  web:\n  \tallow_origins: [https://app.example.com]\n",
+			want: []string{`f.yaml:3:3: invalid YAML: a tab in the indentation; YAML indents with spaces only`},
+		},
+		{
 			name: "undefined anchor",
 			yaml: "listen: *nope\n",
 			want: []string{`f.yaml:1:1: invalid YAML: unknown anchor 'nope' referenced`},
@@ -499,7 +543,7 @@ listen: nowhere
 `,
 			want: []string{
 				`f.yaml:2:32: route "r": upstream "missing" is not defined`,
-				`f.yaml:4:17: upstream "a": target "x" must be an absolute http:// or https:// URL`,
+				`f.yaml:4:17: upstream "a": target "x" has no scheme: write "http://x" (or https://)`,
 				`f.yaml:6:23: policy "p": allow_origins[0] "*": "*" cannot be used with allow_credentials: browsers refuse it; list the origins that need credentials`,
 				`f.yaml:7:9: listen: "nowhere" is not host:port; write e.g. 127.0.0.1:8080, or :8080 for every interface`,
 			},
@@ -584,6 +628,10 @@ routes: [{id: r, path: /, upstream: a}]
 				expect(t, "mode", c.Policies["p"].Mode, config.ModeGateway)
 				expect(t, "preflight_status", c.Policies["p"].PreflightStatus, 204)
 				expect(t, "timeout", c.Upstreams["a"].Timeout, 30*time.Second)
+				expect(t, "retries", c.Upstreams["a"].Retries, 1)
+				expect(t, "max_fails", c.Upstreams["a"].MaxFails, 1)
+				expect(t, "fail_timeout", c.Upstreams["a"].FailTimeout, 10*time.Second)
+				expect(t, "health_check", c.Upstreams["a"].HealthCheck, (*config.HealthCheck)(nil))
 				expect(t, "tls", c.TLS, (*config.TLS)(nil))
 				expect(t, "admin", c.Admin, (*config.Admin)(nil))
 				name, p := c.RoutePolicy(c.Routes[0])
@@ -793,5 +841,75 @@ func TestLoad(t *testing.T) {
 	_, err := config.Load(path)
 	if want := path + `:1:9: listen: "nowhere" is not host:port; write e.g. 127.0.0.1:8080, or :8080 for every interface`; err == nil || err.Error() != want {
 		t.Errorf("Load(invalid) = %v, want %s", err, want)
+	}
+}
+
+func TestDecode(t *testing.T) {
+	const refused = "listen: 127.0.0.1:8080\npolicies:\n  web: {allow_origins: [\"*\"], allow_credentials: true}\nupstreams:\n  api: {targets: [http://127.0.0.1:9001]}\nroutes:\n  - {id: api, path_prefix: /, upstream: nowhere, cors: web}\n"
+	tests := []struct {
+		name       string
+		text       string
+		wantConfig bool
+		wantErrs   int
+	}{
+		{"valid: the config, no error", designExample, true, 0},
+		{"refused by validation: the config and every error", refused, true, 2},
+		{"not YAML: no config", "listen: [\n", false, 1},
+		{"empty: no config", "", false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("CROSSGATE_ADMIN_KEY", "0123456789abcdef0123")
+			c, err := config.Decode("d.yaml", []byte(tt.text))
+			if (c != nil) != tt.wantConfig {
+				t.Errorf("config %v, want one: %v", c != nil, tt.wantConfig)
+			}
+			var es config.Errors
+			if errors.As(err, &es); len(es) != tt.wantErrs {
+				t.Errorf("%d errors, want %d: %v", len(es), tt.wantErrs, err)
+			}
+			if _, perr := config.Parse("d.yaml", []byte(tt.text)); (perr == nil) != (tt.wantErrs == 0) {
+				t.Errorf("Parse and Decode disagree: %v / %v", perr, err)
+			}
+			if tt.wantConfig && tt.wantErrs > 0 && c.Policies["web"] == nil {
+				t.Error("the refused config lost its policy")
+			}
+		})
+	}
+}
+
+// TestMaxAgeForms: max_age is written in seconds, as the header counts
+// them, or as a duration, as timeout is.
+func TestMaxAgeForms(t *testing.T) {
+	tests := []struct {
+		value string
+		want  int    // seconds
+		err   string // the error, when refused
+	}{
+		{"7200", 7200, ""},
+		{"2h", 7200, ""},
+		{"90m", 5400, ""},
+		{"-1", -1, ""},
+		{"-1s", -1, ""},
+		{"1.5s", 0, `max_age: 1.5s is not a whole number of seconds`},
+		{"2 hours", 0, `max_age: expected seconds (7200) or a duration such as "2h", got "2 hours"`},
+		{"48h", 0, `max_age 172800 is not from -1 (no caching) to 86400 seconds`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			c, err := config.Parse("f.yaml", []byte("policies: {web: {allow_origins: [https://app.example.com], max_age: "+tt.value+"}}\n"))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Policies["web"].MaxAge; got != tt.want {
+				t.Errorf("MaxAge = %d, want %d", got, tt.want)
+			}
+		})
 	}
 }

@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/crossgate/crossgate/config"
@@ -22,21 +24,39 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 
 // Swap builds a snapshot of cfg and makes it the one every new request is
 // served by; requests in flight finish on the snapshot they started with.
-// On error nothing changes.
+// The health checks of the old snapshot stop and those of the new one
+// start. On error nothing changes.
 func (g *Gateway) Swap(cfg *config.Config) error {
-	s, err := g.build(cfg)
+	g.swapMu.Lock()
+	defer g.swapMu.Unlock()
+	s, err := g.build(cfg, g.cur.Load())
 	if err != nil {
 		return err
 	}
 	old := g.cur.Swap(s)
 	if old != nil {
+		old.stopChecks()
 		old.closeIdle()
 	}
+	s.startChecks()
 	return nil
 }
 
-func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
-	s := &snapshot{upstreams: make(map[string]*upstream)}
+// Close stops the health checks of the snapshot being served. The gateway
+// still serves requests, without them.
+func (g *Gateway) Close() {
+	g.swapMu.Lock()
+	defer g.swapMu.Unlock()
+	if s := g.cur.Load(); s != nil {
+		s.stopChecks()
+	}
+}
+
+// build compiles cfg. prev is the snapshot served so far, or nil: the
+// health of its targets carries over to the same targets of the same
+// upstreams.
+func (g *Gateway) build(cfg *config.Config, prev *snapshot) (*snapshot, error) {
+	s := &snapshot{cfg: cfg, upstreams: make(map[string]*upstream)}
 	for id, u := range cfg.Upstreams {
 		var targets []*url.URL
 		for _, t := range u.Targets {
@@ -49,7 +69,9 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 		if len(targets) == 0 {
 			return nil, fmt.Errorf("upstream %q has no targets", id)
 		}
-		s.upstreams[id] = newUpstream(id, targets, u.Timeout)
+		up := newUpstream(id, targets, u.Timeout)
+		up.configure(u, prev.health(id), g.log)
+		s.upstreams[id] = up
 	}
 	named := make(map[string]*policy)
 	var routes []*route
@@ -118,6 +140,53 @@ func newPolicy(name string, p *config.Policy) (*policy, error) {
 		pol.cache = newPreflightCache()
 	}
 	return pol, nil
+}
+
+// health returns the health of upstream id's targets, by target, or nil.
+func (s *snapshot) health(id string) map[string]*targetHealth {
+	if s == nil || s.upstreams[id] == nil {
+		return nil
+	}
+	m := make(map[string]*targetHealth)
+	for _, t := range s.upstreams[id].targets {
+		m[t.name] = t.health
+	}
+	return m
+}
+
+// startChecks starts the snapshot's health checks, once the checks of the
+// snapshot it replaces have stopped.
+func (s *snapshot) startChecks() {
+	for _, u := range s.upstreams {
+		if u.checker != nil {
+			u.checker.start(u)
+			continue
+		}
+		for _, t := range u.targets {
+			// No check is left to bring it back.
+			t.health.checkDown.Store(false)
+		}
+	}
+}
+
+// stopChecks stops the snapshot's health checks and waits for them. It may
+// be called more than once.
+func (s *snapshot) stopChecks() {
+	for _, u := range s.upstreams {
+		if u.checker != nil {
+			u.checker.stop()
+		}
+	}
+}
+
+// sortedUpstreams returns the snapshot's upstreams by id.
+func (s *snapshot) sortedUpstreams() []*upstream {
+	ids := slices.Sorted(maps.Keys(s.upstreams))
+	out := make([]*upstream, len(ids))
+	for i, id := range ids {
+		out[i] = s.upstreams[id]
+	}
+	return out
 }
 
 // closeIdle releases the idle upstream connections of a snapshot that is no

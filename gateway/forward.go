@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *co
 	}
 	out := g.outgoing(r, rt)
 	start := time.Now()
-	resp, err := rt.upstream.client.RoundTrip(out)
+	resp, err := g.send(out, rt, start)
 	rt.metrics.upstream.Observe(time.Since(start).Seconds())
 	if err != nil {
 		g.upstreamError(w, r, rt, d, err)
@@ -109,29 +110,11 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *co
 	}
 }
 
-// outgoing builds the request sent upstream.
+// outgoing builds the request sent upstream, but for its URL, which is
+// still r's: send points it at a target.
 func (g *Gateway) outgoing(r *http.Request, rt *route) *http.Request {
-	target := rt.upstream.pick()
 	out := new(http.Request)
 	*out = *r // the same context: a client that goes away cancels the upstream request
-	u := *r.URL
-	u.Scheme, u.Host = target.Scheme, target.Host
-	path := r.URL.Path
-	if rt.stripPrefix && rt.prefix != "" {
-		path = strings.TrimPrefix(path, rt.prefix)
-		if !strings.HasPrefix(path, "/") {
-			path = "/" + path
-		}
-		u.RawPath = ""
-	}
-	u.Path = singleJoin(target.Path, path)
-	if u.RawPath != "" {
-		u.RawPath = singleJoin(target.EscapedPath(), u.RawPath)
-	}
-	if target.RawQuery != "" {
-		u.RawQuery = joinQuery(target.RawQuery, u.RawQuery)
-	}
-	out.URL = &u
 	out.Host = ""
 	out.RequestURI = ""
 	out.Close = false
@@ -168,6 +151,30 @@ func (g *Gateway) outgoing(r *http.Request, rt *route) *http.Request {
 	}
 	out.Header = h
 	return out
+}
+
+// targetURL is the URL of the request for in on target: the target's
+// scheme, host and path before in's path, less the route's prefix when it
+// strips it.
+func targetURL(in *url.URL, rt *route, target *url.URL) *url.URL {
+	u := *in
+	u.Scheme, u.Host = target.Scheme, target.Host
+	path := in.Path
+	if rt.stripPrefix && rt.prefix != "" {
+		path = strings.TrimPrefix(path, rt.prefix)
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		u.RawPath = ""
+	}
+	u.Path = singleJoin(target.Path, path)
+	if u.RawPath != "" {
+		u.RawPath = singleJoin(target.EscapedPath(), u.RawPath)
+	}
+	if target.RawQuery != "" {
+		u.RawQuery = joinQuery(target.RawQuery, u.RawQuery)
+	}
+	return &u
 }
 
 // removeHopHeaders deletes the hop-by-hop headers of h, including those

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/internal/h1"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -25,12 +27,19 @@ import (
 // h1.Client, which does each exchange on the request's goroutine;
 // otherwise transport itself. The route's ReverseProxy (WebSocket upgrades)
 // always uses transport.
+//
+// Targets that fail are left out for a while (failover.go, health.go).
 type upstream struct {
-	id        string
-	targets   []*url.URL
-	next      atomic.Uint64
-	transport *http.Transport
-	client    pooledRoundTripper
+	id          string
+	targets     []*target
+	next        atomic.Uint64
+	timeout     time.Duration
+	retries     int
+	maxFails    int
+	failTimeout time.Duration
+	checker     *checker // nil without health_check
+	transport   *http.Transport
+	client      pooledRoundTripper
 }
 
 // pooledRoundTripper is a round tripper with a connection pool, which a
@@ -43,7 +52,7 @@ type pooledRoundTripper interface {
 func newUpstream(id string, targets []*url.URL, timeout time.Duration) *upstream {
 	u := &upstream{
 		id:      id,
-		targets: targets,
+		timeout: timeout,
 		transport: &http.Transport{
 			Proxy: nil,
 			DialContext: (&net.Dialer{
@@ -58,11 +67,31 @@ func newUpstream(id string, targets []*url.URL, timeout time.Duration) *upstream
 			ForceAttemptHTTP2:     false,
 		},
 	}
+	for _, tu := range targets {
+		u.targets = append(u.targets, &target{url: tu, name: tu.String(), health: &targetHealth{}})
+	}
 	u.client = u.transport
 	if plainHTTP(targets) {
 		u.client = h1.NewClient(targets, timeout)
 	}
 	return u
+}
+
+// configure sets u's failover from cfg, whose targets u's are. prior holds
+// the health of the targets of the upstream of the same id in the config
+// served so far, by target, so that a reload does not forget which targets
+// are down.
+func (u *upstream) configure(cfg *config.Upstream, prior map[string]*targetHealth, log *slog.Logger) {
+	u.retries, u.maxFails, u.failTimeout = cfg.Retries, cfg.MaxFails, cfg.FailTimeout
+	for i, t := range u.targets {
+		t.name = cfg.Targets[i]
+		if h := prior[t.name]; h != nil {
+			t.health = h
+		}
+	}
+	if cfg.HealthCheck != nil {
+		u.checker = newChecker(cfg.HealthCheck, log)
+	}
 }
 
 // plainHTTP reports whether every target is an http:// URL.
@@ -75,9 +104,20 @@ func plainHTTP(targets []*url.URL) bool {
 	return len(targets) > 0
 }
 
-func (u *upstream) pick() *url.URL {
-	n := u.next.Add(1)
-	return u.targets[n%uint64(len(u.targets))]
+// pick returns the index of the next target in turn that is up, or when
+// every target is down, the next one anyway: a request that may still
+// succeed is worth more than a certain 502 (nginx, too, tries its servers
+// again once all of them have failed).
+func (u *upstream) pick() int {
+	n := int(u.next.Add(1) % uint64(len(u.targets)))
+	var now int64
+	for i := range u.targets {
+		j := (n + i) % len(u.targets)
+		if u.targets[j].health.up(&now) {
+			return j
+		}
+	}
+	return n
 }
 
 // newProxy builds the reverse proxy of one route. ReverseProxy removes
@@ -87,7 +127,7 @@ func (u *upstream) pick() *url.URL {
 func newProxy(rt *route, buffers *bufferPool, modify func(*http.Response) error, onError func(http.ResponseWriter, *http.Request, error)) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			target := rt.upstream.pick()
+			target := rt.upstream.targets[rt.upstream.pick()].url
 			pr.SetURL(target)
 			if rt.stripPrefix && rt.prefix != "" {
 				p := strings.TrimPrefix(pr.In.URL.Path, rt.prefix)
