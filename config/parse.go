@@ -527,6 +527,11 @@ func (d *decoder) config(root *yaml.Node) *Config {
 				"cors": func(p string, v *yaml.Node) { c.Defaults.CORS = d.policyRef(v, p, "defaults") },
 			})
 		},
+		"metrics": func(p string, v *yaml.Node) {
+			d.fields(v, p, "metrics", map[string]func(string, *yaml.Node){
+				"per_route": func(p string, v *yaml.Node) { c.Metrics.PerRoute = PerRoute(d.str(v, p, "metrics: per_route")) },
+			})
+		},
 	})
 	return c
 }

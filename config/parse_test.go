@@ -3,6 +3,7 @@ package config_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"reflect"
@@ -135,7 +136,7 @@ func TestParseErrors(t *testing.T) {
 			yaml: `listen: 127.0.0.1:8080
 frobnicate: 1
 `,
-			want: []string{`f.yaml:2:1: unknown key "frobnicate" in the config; valid keys: admin, defaults, listen, policies, routes, tls, upstreams`},
+			want: []string{`f.yaml:2:1: unknown key "frobnicate" in the config; valid keys: admin, defaults, listen, metrics, policies, routes, tls, upstreams`},
 		},
 		{
 			name: "unknown key in a route",
@@ -163,6 +164,12 @@ routes: {id: r}
 				`f.yaml:7:49: upstream "a": timeout: expected a duration such as "30s" or "1m30s", got "30"`,
 				`f.yaml:8:9: routes: expected a list, got a mapping`,
 			},
+		},
+		{
+			name: "metrics per_route other than auto, on or off",
+			yaml: `metrics: {per_route: sometimes}
+`,
+			want: []string{`f.yaml:1:22: metrics: per_route "sometimes" is not auto, on or off`},
 		},
 		{
 			name: "cors that is neither a name, a mapping nor off",
@@ -784,5 +791,39 @@ func TestLoad(t *testing.T) {
 	_, err := config.Load(path)
 	if want := path + `:1:9: listen: "nowhere" is not host:port; write e.g. 127.0.0.1:8080, or :8080 for every interface`; err == nil || err.Error() != want {
 		t.Errorf("Load(invalid) = %v, want %s", err, want)
+	}
+}
+
+func TestPerRouteMetrics(t *testing.T) {
+	routes := func(n int) string {
+		var b strings.Builder
+		b.WriteString("upstreams: {a: {targets: [\"http://127.0.0.1:1\"]}}\nroutes:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "  - {id: r%d, path: /%d, upstream: a}\n", i, i)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name    string
+		setting string
+		routes  int
+		want    bool
+	}{
+		{"auto, few routes", "", 1, true},
+		{"auto at the limit", "metrics: {per_route: auto}\n", config.PerRouteAutoLimit, true},
+		{"auto above the limit", "", config.PerRouteAutoLimit + 1, false},
+		{"on above the limit", "metrics: {per_route: on}\n", config.PerRouteAutoLimit + 1, true},
+		{"off with one route", "metrics: {per_route: off}\n", 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Parse("f.yaml", []byte(tt.setting+routes(tt.routes)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.PerRouteMetrics(); got != tt.want {
+				t.Errorf("PerRouteMetrics() = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

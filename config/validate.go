@@ -111,6 +111,11 @@ func (c *Config) check() Errors {
 	if c.Defaults.CORS != nil {
 		k.policyRef(c.Defaults.CORS, "defaults.cors", "defaults")
 	}
+	switch c.Metrics.PerRoute {
+	case "", PerRouteAuto, PerRouteOn, PerRouteOff:
+	default:
+		k.errorf("metrics.per_route", "metrics: per_route %q is not auto, on or off", c.Metrics.PerRoute)
+	}
 	return k.errs
 }
 
