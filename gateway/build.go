@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -22,22 +21,41 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 
 // Swap builds a snapshot of cfg and makes it the one every new request is
 // served by; requests in flight finish on the snapshot they started with.
-// On error nothing changes.
+// On error nothing changes. What cfg shares with the config being served
+// is not built again: an upstream, a policy or a route equal to the one of
+// the same name in the current snapshot is taken over from it, its
+// connections, compiled origins and metrics with it, so that a change to
+// one policy or route costs what that policy or route costs.
 func (g *Gateway) Swap(cfg *config.Config) error {
-	s, err := g.build(cfg)
+	s, err := g.build(cfg, g.cur.Load())
 	if err != nil {
 		return err
 	}
 	old := g.cur.Swap(s)
 	if old != nil {
-		old.closeIdle()
+		old.closeIdle(s)
 	}
 	return nil
 }
 
-func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
-	s := &snapshot{upstreams: make(map[string]*upstream)}
+// build compiles cfg into a snapshot, taking over from prev (nil for none)
+// what has not changed.
+func (g *Gateway) build(cfg *config.Config, prev *snapshot) (*snapshot, error) {
+	if prev == nil {
+		prev = &snapshot{}
+	}
+	s := &snapshot{
+		upstreams: make(map[string]*upstream, len(cfg.Upstreams)),
+		confs:     make(map[string]*config.Upstream, len(cfg.Upstreams)),
+		policies:  make(map[string]*policy, len(cfg.Policies)),
+		routes:    make(map[string]*route, len(cfg.Routes)),
+	}
 	for id, u := range cfg.Upstreams {
+		s.confs[id] = u
+		if old := prev.upstreams[id]; old != nil && prev.confs[id].Equal(u) {
+			s.upstreams[id] = old
+			continue
+		}
 		var targets []*url.URL
 		for _, t := range u.Targets {
 			tu, err := url.Parse(t)
@@ -51,9 +69,30 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 		}
 		s.upstreams[id] = newUpstream(id, targets, u.Timeout)
 	}
-	named := make(map[string]*policy)
-	var routes []*route
+	perRoute := cfg.PerRouteMetrics()
+	routes := make([]*route, 0, len(cfg.Routes))
 	for _, r := range cfg.Routes {
+		old := prev.routes[r.ID]
+		if old != nil && !old.conf.Equal(r) {
+			old = nil
+		}
+		pol, err := s.policy(cfg, r, old, prev)
+		if err != nil {
+			return nil, fmt.Errorf("route %q: %w", r.ID, err)
+		}
+		up := s.upstreams[r.Upstream]
+		if up == nil {
+			return nil, fmt.Errorf("route %q: unknown upstream %q", r.ID, r.Upstream)
+		}
+		metrics := g.metrics.forRoute(r.ID, perRoute)
+		if old != nil && old.policy == pol && old.upstream == up && old.metrics.route == metrics.route {
+			s.routes[r.ID] = old
+			routes = append(routes, old)
+			continue
+		}
+		if old != nil && old.metrics.route == metrics.route {
+			metrics = old.metrics // its series are looked up already
+		}
 		rt := &route{
 			id:          r.ID,
 			path:        r.Path,
@@ -61,30 +100,14 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 			methods:     r.ServedMethods(),
 			stripPrefix: r.StripPrefix,
 			maxBody:     r.MaxBodyBytes,
-			metrics:     g.metrics.forRoute(r.ID),
-			upstream:    s.upstreams[r.Upstream],
+			metrics:     metrics,
+			upstream:    up,
+			policy:      pol,
+			conf:        r,
 		}
 		for _, h := range r.Hosts {
 			// The form requests are matched in: "[::1]" is ::1.
 			rt.hosts = append(rt.hosts, strings.ToLower(hostOnly(h)))
-		}
-		if rt.upstream == nil {
-			return nil, fmt.Errorf("route %q: unknown upstream %q", r.ID, r.Upstream)
-		}
-		name, p := cfg.RoutePolicy(r)
-		if p != nil {
-			pol := named[name]
-			if pol == nil || name == "" {
-				var err error
-				pol, err = newPolicy(name, p)
-				if err != nil {
-					return nil, fmt.Errorf("route %q: %w", r.ID, err)
-				}
-				if name != "" {
-					named[name] = pol
-				}
-			}
-			rt.policy = pol
 		}
 		if r.CSRF != nil {
 			h, err := newCSRF(rt, r.CSRF)
@@ -93,13 +116,40 @@ func (g *Gateway) build(cfg *config.Config) (*snapshot, error) {
 			}
 			rt.csrf = h
 		}
-		rt.proxy = newProxy(rt, g.buffers,
-			func(resp *http.Response) error { g.modify(rt, resp, nil); return nil },
-			func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamError(w, r, rt, nil, err) })
+		s.routes[r.ID] = rt
 		routes = append(routes, rt)
 	}
 	s.router = newRouter(routes)
 	return s, nil
+}
+
+// policy returns the compiled CORS policy of route r, nil when it has none:
+// the snapshot's policy of that name, compiled on first use or taken over
+// from prev when unchanged; for an inline policy, old's (the route as prev
+// serves it, when unchanged), else a new one.
+func (s *snapshot) policy(cfg *config.Config, r *config.Route, old *route, prev *snapshot) (*policy, error) {
+	name, p := cfg.RoutePolicy(r)
+	switch {
+	case p == nil:
+		return nil, nil
+	case name == "":
+		if old != nil && old.policy != nil && old.policy.conf.Equal(p) {
+			return old.policy, nil
+		}
+		return newPolicy("", p)
+	}
+	if pol := s.policies[name]; pol != nil {
+		return pol, nil
+	}
+	pol := prev.policies[name]
+	if pol == nil || !pol.conf.Equal(p) {
+		var err error
+		if pol, err = newPolicy(name, p); err != nil {
+			return nil, err
+		}
+	}
+	s.policies[name] = pol
+	return pol, nil
 }
 
 func newPolicy(name string, p *config.Policy) (*policy, error) {
@@ -107,7 +157,7 @@ func newPolicy(name string, p *config.Policy) (*policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	pol := &policy{name: name, cors: cp, enforceOrigin: p.EnforceOrigin}
+	pol := &policy{name: name, cors: cp, enforceOrigin: p.EnforceOrigin, conf: p}
 	switch p.Mode {
 	case config.ModeUpstream:
 		pol.mode = ModeUpstream
@@ -121,9 +171,13 @@ func newPolicy(name string, p *config.Policy) (*policy, error) {
 }
 
 // closeIdle releases the idle upstream connections of a snapshot that is no
-// longer served; connections in use finish their requests first.
-func (s *snapshot) closeIdle() {
-	for _, u := range s.upstreams {
+// longer served, except those of the upstreams next serves too; connections
+// in use finish their requests first.
+func (s *snapshot) closeIdle(next *snapshot) {
+	for id, u := range s.upstreams {
+		if next.upstreams[id] == u {
+			continue
+		}
 		u.transport.CloseIdleConnections()
 		u.client.CloseIdleConnections()
 	}

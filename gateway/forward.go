@@ -27,7 +27,7 @@ var (
 )
 
 // isUpgrade reports whether r asks to switch protocols (WebSocket), which
-// the route's httputil.ReverseProxy tunnels.
+// the gateway's httputil.ReverseProxy tunnels.
 func isUpgrade(r *http.Request) bool {
 	return headerHasToken(r.Header["Connection"], "upgrade")
 }
@@ -37,16 +37,16 @@ func isUpgrade(r *http.Request) bool {
 // headers removed both ways, X-Forwarded-* set, the body streamed, trailers
 // passed on) with less copying: on a gateway that forwards every request,
 // ReverseProxy's own work was a tenth of the CPU. Upgrades go through the
-// route's ReverseProxy.
+// gateway's ReverseProxy.
 func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *cors.Decision) {
 	if isUpgrade(r) {
-		rt.proxy.ServeHTTP(w, r)
+		g.upgrades.ServeHTTP(w, withRoute(r, rt))
 		return
 	}
 	out := g.outgoing(r, rt)
 	start := time.Now()
 	resp, err := rt.upstream.client.RoundTrip(out)
-	rt.metrics.upstream.Observe(time.Since(start).Seconds())
+	rt.metrics.observeUpstream(time.Since(start))
 	if err != nil {
 		g.upstreamError(w, r, rt, d, err)
 		return

@@ -4,7 +4,9 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/cors"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -33,6 +35,8 @@ type Metrics struct {
 
 	mu            sync.RWMutex // guards refusedLabels
 	refusedLabels map[string]struct{}
+
+	allRoutes *routeMetrics // every route's, when per-route series are off
 }
 
 // NewMetrics creates the collectors and registers them, with the Go and
@@ -75,6 +79,7 @@ func NewMetrics() *Metrics {
 		}, []string{"route", "reason"}),
 		refusedLabels: make(map[string]struct{}),
 	}
+	m.allRoutes = &routeMetrics{m: m, route: config.AllRoutes}
 	m.Registry.MustRegister(m.requests, m.upstream, m.decisions, m.refused, m.reloads,
 		m.disagreements, m.preflightHits, m.csrf,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -135,11 +140,18 @@ func (m *Metrics) Reload(ok bool) {
 	}
 }
 
-// routeMetrics holds one route's most used series, looked up once instead
-// of hashing label values on every request.
+// routeMetrics holds the most used series of one route, or of every route
+// when per-route series are off, looked up once instead of hashing label
+// values on every request. A route that receives no request costs no
+// series and a few words of memory: the series are looked up on its first
+// request.
 type routeMetrics struct {
-	m         *Metrics
-	route     string
+	m      *Metrics
+	route  string // the route label: the route's id, or config.AllRoutes
+	series atomic.Pointer[routeSeries]
+}
+
+type routeSeries struct {
 	upstream  prometheus.Observer
 	statuses  [len(statusText)]atomic.Pointer[prometheus.Counter]
 	decisions [3][maxReasons]atomic.Pointer[prometheus.Counter]
@@ -158,8 +170,22 @@ var reasonLabels = func() []string {
 	return s
 }()
 
-func (m *Metrics) forRoute(route string) *routeMetrics {
-	return &routeMetrics{m: m, route: route, upstream: m.upstream.WithLabelValues(route)}
+// forRoute returns the metrics of the route with id: its own when perRoute,
+// else those every route shares.
+func (m *Metrics) forRoute(id string, perRoute bool) *routeMetrics {
+	if !perRoute {
+		return m.allRoutes
+	}
+	return &routeMetrics{m: m, route: id}
+}
+
+// get returns the route's series, looking them up on first use.
+func (rm *routeMetrics) get() *routeSeries {
+	if s := rm.series.Load(); s != nil {
+		return s
+	}
+	rm.series.CompareAndSwap(nil, &routeSeries{upstream: rm.m.upstream.WithLabelValues(rm.route)})
+	return rm.series.Load()
 }
 
 // cached returns the counter in slot, creating it with make on first use.
@@ -177,20 +203,25 @@ func (rm *routeMetrics) request(status int) {
 		rm.m.requests.WithLabelValues(rm.route, "other").Inc()
 		return
 	}
-	cached(&rm.statuses[status], func() prometheus.Counter {
+	cached(&rm.get().statuses[status], func() prometheus.Counter {
 		return rm.m.requests.WithLabelValues(rm.route, statusText[status])
 	}).Inc()
 }
 
 func (rm *routeMetrics) decision(d *cors.Decision) {
 	k, r := int(d.Kind), int(d.Reason)
-	if k >= len(rm.decisions) || r >= len(reasonLabels) || r >= maxReasons {
+	if k >= len(rm.get().decisions) || r >= len(reasonLabels) || r >= maxReasons {
 		rm.m.decision(rm.route, d)
 		return
 	}
-	cached(&rm.decisions[k][r], func() prometheus.Counter {
+	cached(&rm.get().decisions[k][r], func() prometheus.Counter {
 		return rm.m.decisions.WithLabelValues(rm.route, d.Kind.String(), corsResult(d), reasonLabels[r])
 	}).Inc()
+}
+
+// observeUpstream records the time an upstream took to answer.
+func (rm *routeMetrics) observeUpstream(d time.Duration) {
+	rm.get().upstream.Observe(d.Seconds())
 }
 
 // originLabel returns origin itself while fewer than maxRefusedOrigins
