@@ -1,0 +1,199 @@
+package gateway
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/lint"
+)
+
+// scaleConfig writes the config of a gateway in front of a fleet: routes
+// routes spread over policies policies of ten origins each, all to one
+// upstream at target. Route i has the prefix /r<i>/ and policy p<i mod
+// policies>, whose origins are https://o<j>.p<k>.example.com for j < 10.
+// bench/routes.sh writes the same configs.
+func scaleConfig(routes, policies int, target string) []byte {
+	var b strings.Builder
+	b.WriteString("policies:\n")
+	for k := range policies {
+		fmt.Fprintf(&b, "  p%d:\n    allow_origins: [", k)
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "https://o%d.p%d.example.com", j, k)
+		}
+		b.WriteString("]\n    allow_methods: [GET, POST, PUT, DELETE]\n    allow_headers: [Content-Type, Authorization]\n    max_age: 7200\n")
+	}
+	fmt.Fprintf(&b, "upstreams:\n  u: {targets: [%s]}\nroutes:\n", target)
+	for i := range routes {
+		fmt.Fprintf(&b, "  - {id: r%d, path_prefix: /r%d/, upstream: u, cors: p%d}\n", i, i, i%policies)
+	}
+	return []byte(b.String())
+}
+
+// withPolicy returns a copy of c whose policy name allows one more origin.
+func withPolicy(c *config.Config, name string) *config.Config {
+	changed := *c
+	changed.Policies = make(map[string]*config.Policy, len(c.Policies))
+	for k, p := range c.Policies {
+		changed.Policies[k] = p
+	}
+	p := *c.Policies[name]
+	p.AllowOrigins = append(p.AllowOrigins[:len(p.AllowOrigins):len(p.AllowOrigins)], "https://new.example.com")
+	changed.Policies[name] = &p
+	return &changed
+}
+
+// BenchmarkSnapshot measures what a gateway does with a config of 10,000
+// routes and 1,000 policies: load it whole as serve does at start (parse,
+// validate, lint, build), and take in a change to one policy, the
+// reload of a cluster node when one etcd key changes: validate and lint
+// the whole snapshot again, and build only what the change touches.
+func BenchmarkSnapshot(b *testing.B) {
+	data := scaleConfig(10000, 1000, "http://127.0.0.1:1")
+	b.Run("routes=10000/whole", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			cfg, err := config.Parse("big.yaml", data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := lint.Refuse(lint.Check(cfg)); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := New(cfg, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	cfg, err := config.Parse("big.yaml", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	changed := withPolicy(cfg, "p500")
+	g, err := New(cfg, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("routes=10000/one-policy-changed", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			c := cfg
+			if i++; i%2 == 1 {
+				c = changed
+			}
+			if err := lint.Refuse(lint.Check(c)); err != nil {
+				b.Fatal(err)
+			}
+			if err := g.Swap(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("routes=10000/one-policy-changed/build-only", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			c := cfg
+			if i++; i%2 == 1 {
+				c = changed
+			}
+			if err := g.Swap(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestSwapReusesWhatDidNotChange reloads configs that differ from the one
+// served in one policy, one upstream or one route, parsed anew each time
+// as a reload does, and checks that exactly what the change touches is
+// built again: the rest keeps its compiled policy, its connections and its
+// series.
+func TestSwapReusesWhatDidNotChange(t *testing.T) {
+	const base = `
+policies:
+  a: {allow_origins: [https://a.example.com]}
+  b: {allow_origins: [https://b.example.com]}
+upstreams:
+  u: {targets: ["http://127.0.0.1:1"]}
+  v: {targets: ["http://127.0.0.1:2"]}
+routes:
+  - {id: ra, path_prefix: /a/, upstream: u, cors: a}
+  - {id: rb, path_prefix: /b/, upstream: u, cors: b}
+  - {id: rv, path_prefix: /v/, upstream: v, cors: b}
+  - {id: ri, path: /i, upstream: u, cors: {allow_origins: [https://i.example.com]}}
+`
+	tests := []struct {
+		name    string
+		from    string
+		to      string
+		rebuilt []string // route ids
+	}{
+		{"nothing", "", "", nil},
+		{"one policy", "b: {allow_origins: [https://b.example.com]}", "b: {allow_origins: [https://b.example.com, https://c.example.com]}", []string{"rb", "rv"}},
+		{"one upstream", `v: {targets: ["http://127.0.0.1:2"]}`, `v: {targets: ["http://127.0.0.1:3"]}`, []string{"rv"}},
+		{"one route", "{id: ra, path_prefix: /a/,", "{id: ra, path_prefix: /aa/,", []string{"ra"}},
+		{"an inline policy", "[https://i.example.com]", "[https://j.example.com]", []string{"ri"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, err := config.Parse("a.yaml", []byte(base))
+			if err != nil {
+				t.Fatal(err)
+			}
+			after, err := config.Parse("b.yaml", []byte(strings.Replace(base, tt.from, tt.to, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := New(before, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s1 := g.cur.Load()
+			if err := g.Swap(after); err != nil {
+				t.Fatal(err)
+			}
+			s2 := g.cur.Load()
+			for id, r2 := range s2.routes {
+				r1 := s1.routes[id]
+				rebuilt := r1 != r2
+				if want := slices.Contains(tt.rebuilt, id); rebuilt != want {
+					t.Errorf("route %s: rebuilt %v, want %v", id, rebuilt, want)
+				}
+				if r2.conf != findRoute(after, id) && rebuilt {
+					t.Errorf("route %s was rebuilt from another config than the new one", id)
+				}
+				if !rebuilt {
+					continue
+				}
+				// What the route was rebuilt with is the new config's.
+				if _, p := after.RoutePolicy(r2.conf); !r2.policy.conf.Equal(p) {
+					t.Errorf("route %s: policy %+v, want %+v", id, r2.policy.conf, p)
+				}
+				if r2.upstream != s2.upstreams[r2.conf.Upstream] {
+					t.Errorf("route %s does not use the snapshot's upstream %s", id, r2.conf.Upstream)
+				}
+			}
+			for id, u := range s2.upstreams {
+				if kept := s1.upstreams[id] == u; kept != after.Upstreams[id].Equal(before.Upstreams[id]) {
+					t.Errorf("upstream %s: kept %v, but its config changed: %v", id, kept, !kept)
+				}
+			}
+		})
+	}
+}
+
+func findRoute(c *config.Config, id string) *config.Route {
+	for _, r := range c.Routes {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
