@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -162,4 +164,39 @@ func describeRoutes(routes []*route) string {
 		b.WriteString("\n  " + r.id + " hosts=" + strings.Join(r.hosts, ",") + " path=" + r.path + " prefix=" + r.prefix + " methods=" + strings.Join(r.methods, ","))
 	}
 	return b.String()
+}
+
+// BenchmarkRouter matches a request for the last route of tables of 1 to
+// 100,000 routes shaped as bench/routes.sh's configs (route i: prefix
+// /r<i>/, any host, any method), the last route being the one a linear
+// scan reaches last.
+func BenchmarkRouter(b *testing.B) {
+	for _, n := range []int{1, 100, 1000, 10000, 100000} {
+		routes := make([]*route, n)
+		for i := range routes {
+			routes[i] = &route{id: "r" + strconv.Itoa(i), prefix: "/r" + strconv.Itoa(i) + "/"}
+		}
+		last := routes[n-1]
+		path := last.prefix + "users/1"
+		for _, c := range []struct {
+			name  string
+			match func(host, path, method string) (*route, *route)
+		}{
+			{"tree", newRouter(routes).match},
+			{"linear", newLinearRouter(routes).match},
+		} {
+			if c.name == "linear" && n > 10000 {
+				continue
+			}
+			b.Run(fmt.Sprintf("routes=%d/%s", n, c.name), func(b *testing.B) {
+				if r, _ := c.match("127.0.0.1:8080", path, "GET"); r != last {
+					b.Fatalf("matched %v, want the last route", r)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					c.match("127.0.0.1:8080", path, "GET")
+				}
+			})
+		}
+	}
 }
