@@ -12,7 +12,7 @@ import (
 
 // scaleConfig writes the config of a gateway in front of a fleet: routes
 // routes spread over policies policies of ten origins each, all to one
-// upstream at target. Route i has the prefix /r<i>/ and policy p<i mod
+// upstream at target. Route i has the prefix /r<i>/ (stripped) and policy p<i mod
 // policies>, whose origins are https://o<j>.p<k>.example.com for j < 10.
 // bench/routes.sh writes the same configs.
 func scaleConfig(routes, policies int, target string) []byte {
@@ -30,7 +30,7 @@ func scaleConfig(routes, policies int, target string) []byte {
 	}
 	fmt.Fprintf(&b, "upstreams:\n  u: {targets: [%s]}\nroutes:\n", target)
 	for i := range routes {
-		fmt.Fprintf(&b, "  - {id: r%d, path_prefix: /r%d/, upstream: u, cors: p%d}\n", i, i, i%policies)
+		fmt.Fprintf(&b, "  - {id: r%d, path_prefix: /r%d/, strip_prefix: true, upstream: u, cors: p%d}\n", i, i, i%policies)
 	}
 	return []byte(b.String())
 }
