@@ -243,7 +243,7 @@ const (
 	// PerRouteAutoLimit routes, and by AllRoutes above.
 	PerRouteAuto PerRoute = "auto"
 	// PerRouteOn labels series by route whatever the number of routes:
-	// about 25 series per route that receives requests.
+	// about 20 series per route that receives requests.
 	PerRouteOn PerRoute = "on"
 	// PerRouteOff labels every route's series AllRoutes: the scrape has the
 	// same size whatever the number of routes.
@@ -251,8 +251,8 @@ const (
 )
 
 // PerRouteAutoLimit is the most routes for which PerRouteAuto labels series
-// by route: at about 25 series per route that receives requests, 1,000
-// routes make a scrape of some 25,000 series, the most a single target
+// by route: at about 20 series per route that receives requests, 1,000
+// routes make a scrape of some 20,000 series, the most a single target
 // should give Prometheus; a fleet of more routes is better watched through
 // its upstreams and the access log.
 const PerRouteAutoLimit = 1000

@@ -153,8 +153,19 @@ type routeMetrics struct {
 
 type routeSeries struct {
 	upstream  prometheus.Observer
-	statuses  [len(statusText)]atomic.Pointer[prometheus.Counter]
+	statuses  [statusSlots]atomic.Pointer[statusCounter]
 	decisions [3][maxReasons]atomic.Pointer[prometheus.Counter]
+}
+
+// statusSlots bounds the statuses whose counters a route caches, in the
+// order they first occur: a route answers a handful of statuses, and an
+// array indexed by status would cost every route 4.8 KB. Statuses beyond
+// them are counted through the vector.
+const statusSlots = 8
+
+type statusCounter struct {
+	status  int
+	counter prometheus.Counter
 }
 
 // maxReasons bounds the cors.Reason values whose counters a route caches;
@@ -203,9 +214,21 @@ func (rm *routeMetrics) request(status int) {
 		rm.m.requests.WithLabelValues(rm.route, "other").Inc()
 		return
 	}
-	cached(&rm.get().statuses[status], func() prometheus.Counter {
-		return rm.m.requests.WithLabelValues(rm.route, statusText[status])
-	}).Inc()
+	slots := &rm.get().statuses
+	for i := range slots {
+		c := slots[i].Load()
+		if c == nil {
+			c = &statusCounter{status: status, counter: rm.m.requests.WithLabelValues(rm.route, statusText[status])}
+			if !slots[i].CompareAndSwap(nil, c) {
+				c = slots[i].Load()
+			}
+		}
+		if c.status == status {
+			c.counter.Inc()
+			return
+		}
+	}
+	rm.m.requests.WithLabelValues(rm.route, statusText[status]).Inc()
 }
 
 func (rm *routeMetrics) decision(d *cors.Decision) {
