@@ -1,13 +1,20 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/lint"
@@ -265,5 +272,128 @@ func BenchmarkScrape(b *testing.B) {
 			b.ReportMetric(float64(built-before)/n, "route-B-built")
 			b.ReportMetric(float64(served-before)/n, "route-B-served")
 		})
+	}
+}
+
+// flipStore serves a list of parsed configs in turn, one more on each
+// Load, as a store whose config changes between reloads.
+type flipStore struct {
+	mu      sync.Mutex
+	configs []*config.Config
+	loads   int
+}
+
+func (s *flipStore) Load(context.Context) (*config.Config, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.configs[s.loads%len(s.configs)]
+	s.loads++
+	return c, nil
+}
+
+func (s *flipStore) Watch(context.Context) (<-chan struct{}, error) { return nil, nil }
+
+// TestReloadLargeConfigUnderLoad reloads a config of 10,000 routes, lint
+// included as serve does, ten times while clients send preflights and GETs
+// to routes all over it, those of the changed policy among them: not one
+// request may fail or see a policy other than one of the two configs'.
+func TestReloadLargeConfigUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads 10,000 routes")
+	}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("{}")) }))
+	defer up.Close()
+	a, err := config.Parse("a.yaml", append([]byte("listen: 127.0.0.1:0\n"), scaleConfig(10000, 1000, up.URL)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := withPolicy(a, "p7") // routes r7, r1007, ... allow https://new.example.com too
+	store := &flipStore{configs: []*config.Config{a, b}}
+	reload := make(chan struct{})
+	ready := make(chan net.Addr, 1)
+	srv := &Server{Store: store, Reload: reload, Check: func(c *config.Config) error { return lint.Refuse(lint.Check(c)) },
+		Ready: func(g, _ net.Addr) { ready <- g }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	var addr net.Addr
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("the server did not start")
+	}
+
+	stop := make(chan struct{})
+	var total, failures atomic.Int64
+	var wg sync.WaitGroup
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}, Timeout: 15 * time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for c := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(c), 12))
+			for i := 0; i < 20000 && time.Now().Before(deadline); i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				route := rng.IntN(10000)
+				if i%4 == 0 {
+					route = 7 + 1000*rng.IntN(10) // the changed policy's
+				}
+				origin := fmt.Sprintf("https://o3.p%d.example.com", route%1000)
+				method := "GET"
+				if i%2 == 1 {
+					method = "OPTIONS"
+				}
+				req, _ := http.NewRequest(method, fmt.Sprintf("http://%s/r%d/users/1", addr, route), nil)
+				req.Header.Set("Origin", origin)
+				if method == "OPTIONS" {
+					req.Header.Set("Access-Control-Request-Method", "PUT")
+				}
+				total.Add(1)
+				resp, err := client.Do(req)
+				if err != nil {
+					if failures.Add(1) <= 5 {
+						t.Errorf("%s %s: %v", method, req.URL, err)
+					}
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode/100 != 2 || resp.Header.Get("Access-Control-Allow-Origin") != origin {
+					if failures.Add(1) > 5 {
+						continue
+					}
+					t.Errorf("%s %s: %d, Access-Control-Allow-Origin %q", method, req.URL, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+				}
+			}
+		}()
+	}
+	// Wait for each reload to be served before asking for the next.
+	g := srv.Gateway()
+	for range 10 {
+		before := g.cur.Load()
+		reload <- struct{}{}
+		for g.cur.Load() == before && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if g.cur.Load() == before {
+			t.Fatal("a reload was not applied in time")
+		}
+	}
+	close(stop)
+	wg.Wait()
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	t.Logf("%d requests during 10 reloads of 10,000 routes, %d failed", total.Load(), failures.Load())
+	if total.Load() < 100 {
+		t.Errorf("only %d requests ran during the reloads", total.Load())
 	}
 }
