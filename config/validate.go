@@ -96,7 +96,7 @@ func (c *Config) check() Errors {
 			k.errorf(path, "route %d is empty", i+1)
 			continue
 		}
-		what := fmt.Sprintf("route %q", r.ID)
+		what := "route " + strconv.Quote(r.ID)
 		switch first, dup := ids[r.ID]; {
 		case r.ID == "":
 			what = fmt.Sprintf("route %d", i+1)

@@ -19,6 +19,7 @@ import (
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/lint"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.yaml.in/yaml/v3"
 )
 
 // scaleConfig writes the config of a gateway in front of a fleet: routes
@@ -85,6 +86,38 @@ func BenchmarkSnapshot(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The parts of the whole, and the YAML library's share of parsing.
+	b.Run("routes=10000/whole/yaml-library", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var n yaml.Node
+			if err := yaml.Unmarshal(data, &n); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("routes=10000/whole/parse", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := config.Parse("big.yaml", data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("routes=10000/whole/lint", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			lint.Check(cfg)
+		}
+	})
+	b.Run("routes=10000/whole/build", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := New(cfg, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	changed := withPolicy(cfg, "p500")
 	g, err := New(cfg, Options{})
 	if err != nil {

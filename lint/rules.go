@@ -508,17 +508,16 @@ func (l *linter) unreachableRoute() {
 	// Only a route with the same path, the same kind of hosts and (when it
 	// has hosts) its first host can shadow another: each route is compared
 	// with the earlier ones that share those, not with every earlier route.
-	key := func(r *config.Route, host string) string {
-		return r.Path + "\x00" + r.PathPrefix + "\x00" + strings.ToLower(host)
-	}
-	earlier := make(map[string][]int)
+	type key struct{ path, prefix, host string }
+	keyOf := func(r *config.Route, host string) key { return key{r.Path, r.PathPrefix, strings.ToLower(host)} }
+	earlier := make(map[key][]int)
 	routes := l.c.Routes
 	for j, b := range routes {
 		first := ""
 		if len(b.Hosts) > 0 {
 			first = b.Hosts[0]
 		}
-		for _, i := range earlier[key(b, first)] {
+		for _, i := range earlier[keyOf(b, first)] {
 			a := routes[i]
 			if (len(a.Hosts) == 0) != (len(b.Hosts) == 0) ||
 				!covers(a.Hosts, b.Hosts, strings.EqualFold) || !covers(a.ServedMethods(), b.Methods, func(x, y string) bool { return x == y }) {
@@ -530,11 +529,11 @@ func (l *linter) unreachableRoute() {
 			break
 		}
 		if len(b.Hosts) == 0 {
-			earlier[key(b, "")] = append(earlier[key(b, "")], j)
+			earlier[keyOf(b, "")] = append(earlier[keyOf(b, "")], j)
 		}
 		for h, host := range b.Hosts {
 			if !slices.ContainsFunc(b.Hosts[:h], func(x string) bool { return strings.EqualFold(x, host) }) {
-				earlier[key(b, host)] = append(earlier[key(b, host)], j)
+				earlier[keyOf(b, host)] = append(earlier[keyOf(b, host)], j)
 			}
 		}
 	}
