@@ -39,7 +39,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 		pos:         make(map[string]position, len(data)/12),
 		substituted: make(map[*yaml.Node]bool),
 		unresolved:  make(map[*yaml.Node]bool),
-		budget:      maxNodes,
+		budget:      maxNodes + 2*len(data),
 	}
 	root, err := d.parseYAML(data)
 	if err != nil {
@@ -57,6 +57,10 @@ func Parse(filename string, data []byte) (*Config, error) {
 	c.Revision = hex.EncodeToString(sum[:8])
 
 	errs := d.errs
+	if d.budget < 0 {
+		// What was cut short would only add errors about missing values.
+		return nil, errs.sorted()
+	}
 	for _, e := range c.check() {
 		if !d.explains(e) {
 			errs = append(errs, e)
@@ -68,8 +72,10 @@ func Parse(filename string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-// maxNodes bounds the work of decoding one document: merge keys can make a
-// small file expand into a huge one.
+// maxNodes, plus two per byte of the file, bounds the work of decoding one
+// document: merge keys can make a small file expand into a huge one, while
+// a file without them holds fewer values than bytes (100,000 routes are
+// about 2 million values in 7 MB).
 const maxNodes = 1 << 20
 
 // maxMergeDepth bounds chains of merge keys, which may be cyclic.

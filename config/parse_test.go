@@ -827,3 +827,20 @@ func TestPerRouteMetrics(t *testing.T) {
 		})
 	}
 }
+
+// TestParseBoundsMergeExpansion parses policies that merge the previous one
+// ten times over, 10^8 values from a file of a few hundred bytes: Parse
+// must stop at its bound with one error, not expand them or list the
+// errors of what it left undecoded.
+func TestParseBoundsMergeExpansion(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("policies:\n  a0: &a0 {max_age: 1}\n")
+	for i := 1; i <= 8; i++ {
+		fmt.Fprintf(&b, "  a%d: &a%d {<<: [%s]}\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 10), ", "))
+	}
+	_, err := config.Parse("bomb.yaml", []byte(b.String()))
+	var errs config.Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || !strings.Contains(errs[0].Error(), "the document expands to too many values") {
+		t.Fatalf("Parse = %v, want one error: the document expands to too many values", err)
+	}
+}
