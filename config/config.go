@@ -29,6 +29,24 @@ const (
 	DefaultPreflightStatus = 204
 	DefaultTimeout         = 30 * time.Second
 	DefaultTokenTTL        = 12 * time.Hour
+
+	// Upstream failover, with nginx's defaults (max_fails=1,
+	// fail_timeout=10s) and one retry, as nginx's proxy_next_upstream
+	// gives an idempotent request.
+	DefaultRetries     = 1
+	DefaultMaxFails    = 1
+	DefaultFailTimeout = 10 * time.Second
+
+	// Active health checks, with the defaults of nginx Plus's
+	// health_check (interval=5s fails=1 passes=1).
+	DefaultCheckInterval = 5 * time.Second
+	DefaultCheckTimeout  = 2 * time.Second
+	DefaultCheckFails    = 1
+	DefaultCheckPasses   = 1
+	// MinCheckInterval is the shortest health-check interval Validate
+	// accepts: a check is a request, and a shorter interval turns checks
+	// into load.
+	MinCheckInterval = 100 * time.Millisecond
 )
 
 // Config is one snapshot of the gateway's configuration.
@@ -173,6 +191,37 @@ type Upstream struct {
 	// Timeout bounds a whole upstream exchange; DefaultTimeout when the
 	// file leaves it out.
 	Timeout time.Duration
+	// Retries is how many times a request that may have reached a target
+	// is sent again to another target after a failure before any response
+	// byte: only idempotent requests whose body can be sent again. A
+	// request that reached no target goes to the next one whatever this
+	// says. DefaultRetries when the file leaves it out; 0 turns retries
+	// off.
+	Retries int
+	// MaxFails failures of a target within FailTimeout leave it out of
+	// the rotation for FailTimeout (passive health, nginx's max_fails and
+	// fail_timeout). Connection errors and timeouts count, answers do not,
+	// whatever their status. DefaultMaxFails and DefaultFailTimeout when
+	// the file leaves them out; MaxFails 0 turns passive health off.
+	MaxFails    int
+	FailTimeout time.Duration
+	// HealthCheck, when set, probes every target on its own schedule
+	// (active health).
+	HealthCheck *HealthCheck
+}
+
+// HealthCheck is an upstream's active health check: every Interval, a GET
+// of Path on each target; an answer with a 2xx or 3xx status within
+// Timeout is a pass, anything else a failure. Fails failures in a row take
+// a target out of the rotation, Passes passes in a row bring it back.
+type HealthCheck struct {
+	// Path is requested on the target's host, as is: the target URL's own
+	// path is not prepended.
+	Path     string
+	Interval time.Duration
+	Timeout  time.Duration
+	Fails    int
+	Passes   int
 }
 
 // Route sends matching requests to an upstream. Exactly one of Path and

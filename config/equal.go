@@ -29,7 +29,9 @@ func (u *Upstream) Equal(o *Upstream) bool {
 	if u == nil || o == nil {
 		return u == o
 	}
-	return slices.Equal(u.Targets, o.Targets) && u.Timeout == o.Timeout
+	return slices.Equal(u.Targets, o.Targets) && u.Timeout == o.Timeout && u.Retries == o.Retries &&
+		u.MaxFails == o.MaxFails && u.FailTimeout == o.FailTimeout &&
+		(u.HealthCheck == nil) == (o.HealthCheck == nil) && (u.HealthCheck == nil || *u.HealthCheck == *o.HealthCheck)
 }
 
 // Equal reports whether r and o are the same route, by what they say

@@ -24,6 +24,7 @@ func FuzzParse(f *testing.F) {
 		"policies:\n  web: {allow_origins: [https://app.example.com}\n",
 		"listen: 1\n---\nlisten: 2\n",
 		"admin: {listen: \":0\", keys: [{name: a, key: $$, role: viewer}]}\n",
+		"upstreams: {u: {targets: [\"http://127.0.0.1:1\"], retries: 2, max_fails: 3, fail_timeout: 5s, health_check: {path: \"/healthz?x=1\", interval: 1s, timeout: 1s, fails: 2, passes: 2}}}\n",
 	} {
 		f.Add([]byte(seed))
 	}

@@ -645,16 +645,34 @@ func (d *decoder) policyRef(n *yaml.Node, path, what string) *PolicyRef {
 }
 
 func (d *decoder) upstream(n *yaml.Node, path, what string) *Upstream {
-	u := &Upstream{Timeout: DefaultTimeout}
+	u := &Upstream{Timeout: DefaultTimeout, Retries: DefaultRetries, MaxFails: DefaultMaxFails, FailTimeout: DefaultFailTimeout}
 	if n = deref(n); n.Kind != yaml.MappingNode {
 		d.errorAt(n, path, "%s: expected a mapping with targets, got %s", what, describe(n))
 		return u
 	}
+	in := func(key string) string { return what + ": " + key }
 	d.fields(n, path, what, map[string]func(string, *yaml.Node){
-		"targets": func(p string, v *yaml.Node) { u.Targets = d.strs(v, p, what+": targets") },
-		"timeout": func(p string, v *yaml.Node) { u.Timeout = d.duration(v, p, what+": timeout") },
+		"targets":      func(p string, v *yaml.Node) { u.Targets = d.strs(v, p, in("targets")) },
+		"timeout":      func(p string, v *yaml.Node) { u.Timeout = d.duration(v, p, in("timeout")) },
+		"retries":      func(p string, v *yaml.Node) { u.Retries = d.smallInt(v, p, in("retries")) },
+		"max_fails":    func(p string, v *yaml.Node) { u.MaxFails = d.smallInt(v, p, in("max_fails")) },
+		"fail_timeout": func(p string, v *yaml.Node) { u.FailTimeout = d.duration(v, p, in("fail_timeout")) },
+		"health_check": func(p string, v *yaml.Node) { u.HealthCheck = d.healthCheck(v, p, in("health_check")) },
 	})
 	return u
+}
+
+func (d *decoder) healthCheck(n *yaml.Node, path, what string) *HealthCheck {
+	h := &HealthCheck{Interval: DefaultCheckInterval, Timeout: DefaultCheckTimeout, Fails: DefaultCheckFails, Passes: DefaultCheckPasses}
+	in := func(key string) string { return what + ": " + key }
+	d.fields(n, path, what, map[string]func(string, *yaml.Node){
+		"path":     func(p string, v *yaml.Node) { h.Path = d.str(v, p, in("path")) },
+		"interval": func(p string, v *yaml.Node) { h.Interval = d.duration(v, p, in("interval")) },
+		"timeout":  func(p string, v *yaml.Node) { h.Timeout = d.duration(v, p, in("timeout")) },
+		"fails":    func(p string, v *yaml.Node) { h.Fails = d.smallInt(v, p, in("fails")) },
+		"passes":   func(p string, v *yaml.Node) { h.Passes = d.smallInt(v, p, in("passes")) },
+	})
+	return h
 }
 
 func (d *decoder) routes(n *yaml.Node, path string) []*Route {

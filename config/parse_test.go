@@ -79,7 +79,10 @@ func TestParseDesignExample(t *testing.T) {
 		{"tls", c.TLS, &config.TLS{CertFile: "cert.pem", KeyFile: "key.pem"}},
 		{"admin", c.Admin, &config.Admin{Listen: "127.0.0.1:9180", Keys: []*config.AdminKey{{Name: "ops", Key: "k3y-from-the-environment", Role: config.RoleAdmin}}}},
 		{"policies", c.Policies, map[string]*config.Policy{"web": web}},
-		{"upstreams", c.Upstreams, map[string]*config.Upstream{"users": {Targets: []string{"http://127.0.0.1:9001", "http://127.0.0.1:9002"}, Timeout: 30 * time.Second}}},
+		{"upstreams", c.Upstreams, map[string]*config.Upstream{"users": {
+			Targets: []string{"http://127.0.0.1:9001", "http://127.0.0.1:9002"}, Timeout: 30 * time.Second,
+			Retries: 1, MaxFails: 1, FailTimeout: 10 * time.Second,
+		}}},
 		{"routes", c.Routes, []*config.Route{{
 			ID:         "users",
 			Hosts:      []string{"api.example.com"},
@@ -353,6 +356,34 @@ routes:
 			},
 		},
 		{
+			name: "upstream failover",
+			yaml: `upstreams:
+  a: {targets: ["http://127.0.0.1:1"], retries: -1, max_fails: 1001, fail_timeout: 0s}
+  b:
+    targets: ["http://127.0.0.1:1"]
+    retries: one
+    health_check: {interval: 10ms, timeout: 0s, fails: 0, passes: 1001}
+  c: {targets: ["http://127.0.0.1:1"], health_check: {path: healthz}}
+  d: {targets: ["http://127.0.0.1:1"], health_check: {path: "//other.example/healthz", interval: 1m, tries: 3}}
+  e: {targets: ["http://127.0.0.1:1"], max_fails: 0, fail_timeout: 0s, health_check: {path: "/health check"}}
+`,
+			want: []string{
+				`f.yaml:2:49: upstream "a": retries must be between 0 (off) and 100, such as 1`,
+				`f.yaml:2:64: upstream "a": max_fails must be between 0 (passive health off) and 1000, such as 1`,
+				`f.yaml:2:84: upstream "a": fail_timeout must be positive, such as 10s, while max_fails is not 0`,
+				`f.yaml:5:14: upstream "b": retries: expected an integer, got "one"`,
+				`f.yaml:6:5: upstream "b": health_check: path is required, such as /healthz`,
+				`f.yaml:6:30: upstream "b": health_check: interval must be at least 100ms, such as 5s`,
+				`f.yaml:6:45: upstream "b": health_check: timeout must be positive, such as 2s`,
+				`f.yaml:6:56: upstream "b": health_check: fails must be between 1 and 1000, such as 1`,
+				`f.yaml:6:67: upstream "b": health_check: passes must be between 1 and 1000, such as 1`,
+				`f.yaml:7:61: upstream "c": health_check: path "healthz" must start with /`,
+				`f.yaml:8:61: upstream "d": health_check: path "//other.example/healthz" is not a request path, such as /healthz?full=1`,
+				`f.yaml:8:102: unknown key "tries" in upstream "d": health_check; valid keys: fails, interval, passes, path, timeout`,
+				`f.yaml:9:93: upstream "e": health_check: path "/health check" is not a request path, such as /healthz?full=1`,
+			},
+		},
+		{
 			name: "listeners, admin and tls",
 			yaml: `listen: "8080"
 tls: {cert_file: cert.pem}
@@ -582,6 +613,10 @@ routes: [{id: r, path: /, upstream: a}]
 				expect(t, "mode", c.Policies["p"].Mode, config.ModeGateway)
 				expect(t, "preflight_status", c.Policies["p"].PreflightStatus, 204)
 				expect(t, "timeout", c.Upstreams["a"].Timeout, 30*time.Second)
+				expect(t, "retries", c.Upstreams["a"].Retries, 1)
+				expect(t, "max_fails", c.Upstreams["a"].MaxFails, 1)
+				expect(t, "fail_timeout", c.Upstreams["a"].FailTimeout, 10*time.Second)
+				expect(t, "health_check", c.Upstreams["a"].HealthCheck, (*config.HealthCheck)(nil))
 				expect(t, "tls", c.TLS, (*config.TLS)(nil))
 				expect(t, "admin", c.Admin, (*config.Admin)(nil))
 				name, p := c.RoutePolicy(c.Routes[0])

@@ -312,6 +312,50 @@ func (k *checker) upstream(u *Upstream, path, what string) {
 	if u.Timeout <= 0 {
 		k.errorf(child(path, "timeout"), "%s: timeout must be positive, such as 30s", what)
 	}
+	k.count(path, what, "retries", u.Retries, 0, "0 (off)", maxRetries)
+	k.count(path, what, "max_fails", u.MaxFails, 0, "0 (passive health off)", maxFails)
+	if u.MaxFails > 0 && u.FailTimeout <= 0 {
+		k.errorf(child(path, "fail_timeout"), "%s: fail_timeout must be positive, such as 10s, while max_fails is not 0", what)
+	}
+	if h := u.HealthCheck; h != nil {
+		k.healthCheck(h, child(path, "health_check"), what+": health_check")
+	}
+}
+
+// Bounds of the failover settings: past them a value is a typo, not a
+// setting (each target is tried at most once per request anyway).
+const (
+	maxRetries = 100
+	maxFails   = 1000
+)
+
+func (k *checker) healthCheck(h *HealthCheck, path, what string) {
+	switch {
+	case h.Path == "":
+		k.errorf(path, "%s: path is required, such as /healthz", what)
+	case !strings.HasPrefix(h.Path, "/"):
+		k.errorf(child(path, "path"), "%s: path %q must start with /", what, h.Path)
+	default:
+		if u, err := url.ParseRequestURI(h.Path); err != nil || u.Host != "" || strings.HasPrefix(h.Path, "//") || strings.ContainsAny(h.Path, " #\x00\r\n\t") {
+			k.errorf(child(path, "path"), "%s: path %q is not a request path, such as /healthz?full=1", what, h.Path)
+		}
+	}
+	if h.Interval < MinCheckInterval {
+		k.errorf(child(path, "interval"), "%s: interval must be at least %v, such as 5s", what, MinCheckInterval)
+	}
+	if h.Timeout <= 0 {
+		k.errorf(child(path, "timeout"), "%s: timeout must be positive, such as 2s", what)
+	}
+	k.count(path, what, "fails", h.Fails, 1, "1", maxFails)
+	k.count(path, what, "passes", h.Passes, 1, "1", maxFails)
+}
+
+// count checks that the count at key is between lo, which low says in
+// words, and hi.
+func (k *checker) count(path, what, key string, v, lo int, low string, hi int) {
+	if v < lo || v > hi {
+		k.errorf(child(path, key), "%s: %s must be between %s and %d, such as 1", what, key, low, hi)
+	}
 }
 
 // targetProblem says what is wrong with an upstream URL, or "".

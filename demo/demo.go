@@ -16,6 +16,7 @@ import (
 
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/gateway"
+	"github.com/crossgate/crossgate/internal/h1"
 )
 
 // Options choose the demo's ports. Zero ports pick free ones.
@@ -102,7 +103,7 @@ func (d *Demo) run(ln net.Listener, h http.Handler) {
 
 // runGateway serves the gateway as crossgate serve does on plain HTTP.
 func (d *Demo) runGateway(ln net.Listener, h http.Handler) {
-	srv := gateway.NewHTTP1Server(&http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, nil)
+	srv := h1.NewServer(&http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, nil)
 	d.start(ln, srv.Serve, srv.Shutdown)
 }
 

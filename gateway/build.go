@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/crossgate/crossgate/config"
@@ -24,22 +26,39 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 // On error nothing changes. What cfg shares with the config being served
 // is not built again: an upstream, a policy or a route equal to the one of
 // the same name in the current snapshot is taken over from it, its
-// connections, compiled origins and metrics with it, so that a change to
-// one policy or route costs what that policy or route costs.
+// connections, target health, compiled origins and metrics with it, so
+// that a change to one policy or route costs what that policy or route
+// costs. The health checks of the old snapshot stop and those of the new
+// one start.
 func (g *Gateway) Swap(cfg *config.Config) error {
+	g.swapMu.Lock()
+	defer g.swapMu.Unlock()
 	s, err := g.build(cfg, g.cur.Load())
 	if err != nil {
 		return err
 	}
 	old := g.cur.Swap(s)
 	if old != nil {
+		old.stopChecks()
 		old.closeIdle(s)
 	}
+	s.startChecks()
 	return nil
 }
 
+// Close stops the health checks of the snapshot being served. The gateway
+// still serves requests, without them.
+func (g *Gateway) Close() {
+	g.swapMu.Lock()
+	defer g.swapMu.Unlock()
+	if s := g.cur.Load(); s != nil {
+		s.stopChecks()
+	}
+}
+
 // build compiles cfg into a snapshot, taking over from prev (nil for none)
-// what has not changed.
+// what has not changed. An upstream built anew keeps the health of the
+// same targets of prev's upstream of the same id.
 func (g *Gateway) build(cfg *config.Config, prev *snapshot) (*snapshot, error) {
 	if prev == nil {
 		prev = &snapshot{}
@@ -67,7 +86,9 @@ func (g *Gateway) build(cfg *config.Config, prev *snapshot) (*snapshot, error) {
 		if len(targets) == 0 {
 			return nil, fmt.Errorf("upstream %q has no targets", id)
 		}
-		s.upstreams[id] = newUpstream(id, targets, u.Timeout)
+		up := newUpstream(id, targets, u.Timeout)
+		up.configure(u, prev.health(id), g.log)
+		s.upstreams[id] = up
 	}
 	perRoute := cfg.PerRouteMetrics()
 	routes := make([]*route, 0, len(cfg.Routes))
@@ -168,6 +189,53 @@ func newPolicy(name string, p *config.Policy) (*policy, error) {
 		pol.cache = newPreflightCache()
 	}
 	return pol, nil
+}
+
+// health returns the health of upstream id's targets, by target, or nil.
+func (s *snapshot) health(id string) map[string]*targetHealth {
+	if s == nil || s.upstreams[id] == nil {
+		return nil
+	}
+	m := make(map[string]*targetHealth)
+	for _, t := range s.upstreams[id].targets {
+		m[t.name] = t.health
+	}
+	return m
+}
+
+// startChecks starts the snapshot's health checks, once the checks of the
+// snapshot it replaces have stopped.
+func (s *snapshot) startChecks() {
+	for _, u := range s.upstreams {
+		if u.checker != nil {
+			u.checker.start(u)
+			continue
+		}
+		for _, t := range u.targets {
+			// No check is left to bring it back.
+			t.health.checkDown.Store(false)
+		}
+	}
+}
+
+// stopChecks stops the snapshot's health checks and waits for them. It may
+// be called more than once.
+func (s *snapshot) stopChecks() {
+	for _, u := range s.upstreams {
+		if u.checker != nil {
+			u.checker.stop()
+		}
+	}
+}
+
+// sortedUpstreams returns the snapshot's upstreams by id.
+func (s *snapshot) sortedUpstreams() []*upstream {
+	ids := slices.Sorted(maps.Keys(s.upstreams))
+	out := make([]*upstream, len(ids))
+	for i, id := range ids {
+		out[i] = s.upstreams[id]
+	}
+	return out
 }
 
 // closeIdle releases the idle upstream connections of a snapshot that is no

@@ -14,6 +14,7 @@ import (
 
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/gateway"
+	"github.com/crossgate/crossgate/internal/h1"
 )
 
 // TestClientGoneStopsUpstream checks that a client that goes away while
@@ -91,12 +92,12 @@ routes: [{id: r, path_prefix: /, upstream: u, cors: web}]
 		go srv.Serve(ln)
 		t.Cleanup(func() { srv.Close() })
 	} else {
-		h1 := gateway.NewHTTP1Server(srv, nil)
-		go h1.Serve(ln)
+		h1s := h1.NewServer(srv, nil)
+		go h1s.Serve(ln)
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
-			h1.Shutdown(ctx)
+			h1s.Shutdown(ctx)
 		})
 	}
 	return ln.Addr().String(), access, events, ended

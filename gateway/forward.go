@@ -5,10 +5,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/crossgate/crossgate/cors"
+	"github.com/crossgate/crossgate/internal/h1"
 )
 
 // hopHeaders are the hop-by-hop headers of RFC 9110 (and their common
@@ -29,7 +31,7 @@ var (
 // isUpgrade reports whether r asks to switch protocols (WebSocket), which
 // the gateway's httputil.ReverseProxy tunnels.
 func isUpgrade(r *http.Request) bool {
-	return headerHasToken(r.Header["Connection"], "upgrade")
+	return h1.HeaderHasToken(r.Header["Connection"], "upgrade")
 }
 
 // proxy sends r to the route's upstream and copies the answer to w. It does
@@ -45,7 +47,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *co
 	}
 	out := g.outgoing(r, rt)
 	start := time.Now()
-	resp, err := rt.upstream.client.RoundTrip(out)
+	resp, err := g.send(out, rt, start)
 	rt.metrics.observeUpstream(time.Since(start))
 	if err != nil {
 		g.upstreamError(w, r, rt, d, err)
@@ -89,7 +91,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *co
 			}
 		}
 		if rerr != nil {
-			if clientGone(r) {
+			if h1.ClientGone(r) {
 				// The client left, which stopped the upstream's body:
 				// nobody is there to tell.
 				return
@@ -108,29 +110,11 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *co
 	}
 }
 
-// outgoing builds the request sent upstream.
+// outgoing builds the request sent upstream, but for its URL, which is
+// still r's: send points it at a target.
 func (g *Gateway) outgoing(r *http.Request, rt *route) *http.Request {
-	target := rt.upstream.pick()
 	out := new(http.Request)
 	*out = *r // the same context: a client that goes away cancels the upstream request
-	u := *r.URL
-	u.Scheme, u.Host = target.Scheme, target.Host
-	path := r.URL.Path
-	if rt.stripPrefix && rt.prefix != "" {
-		path = strings.TrimPrefix(path, rt.prefix)
-		if !strings.HasPrefix(path, "/") {
-			path = "/" + path
-		}
-		u.RawPath = ""
-	}
-	u.Path = singleJoin(target.Path, path)
-	if u.RawPath != "" {
-		u.RawPath = singleJoin(target.EscapedPath(), u.RawPath)
-	}
-	if target.RawQuery != "" {
-		u.RawQuery = joinQuery(target.RawQuery, u.RawQuery)
-	}
-	out.URL = &u
 	out.Host = ""
 	out.RequestURI = ""
 	out.Close = false
@@ -143,7 +127,7 @@ func (g *Gateway) outgoing(r *http.Request, rt *route) *http.Request {
 		h[k] = vv
 	}
 	removeHopHeaders(h)
-	if te := r.Header["Te"]; len(te) > 0 && headerHasToken(te, "trailers") {
+	if te := r.Header["Te"]; len(te) > 0 && h1.HeaderHasToken(te, "trailers") {
 		h["Te"] = []string{"trailers"}
 	}
 	if _, ok := h["User-Agent"]; !ok {
@@ -169,6 +153,30 @@ func (g *Gateway) outgoing(r *http.Request, rt *route) *http.Request {
 	return out
 }
 
+// targetURL is the URL of the request for in on target: the target's
+// scheme, host and path before in's path, less the route's prefix when it
+// strips it.
+func targetURL(in *url.URL, rt *route, target *url.URL) *url.URL {
+	u := *in
+	u.Scheme, u.Host = target.Scheme, target.Host
+	path := in.Path
+	if rt.stripPrefix && rt.prefix != "" {
+		path = strings.TrimPrefix(path, rt.prefix)
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		u.RawPath = ""
+	}
+	u.Path = singleJoin(target.Path, path)
+	if u.RawPath != "" {
+		u.RawPath = singleJoin(target.EscapedPath(), u.RawPath)
+	}
+	if target.RawQuery != "" {
+		u.RawQuery = joinQuery(target.RawQuery, u.RawQuery)
+	}
+	return &u
+}
+
 // removeHopHeaders deletes the hop-by-hop headers of h, including those
 // that its Connection header names. The value slices of h may be shared
 // with the incoming request, so h's map is changed but never its slices.
@@ -183,17 +191,6 @@ func removeHopHeaders(h http.Header) {
 	for _, k := range hopHeaders {
 		delete(h, k)
 	}
-}
-
-func headerHasToken(lines []string, token string) bool {
-	for _, v := range lines {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func joinQuery(a, b string) string {

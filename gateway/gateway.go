@@ -20,6 +20,7 @@ import (
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/cors"
 	"github.com/crossgate/crossgate/csrf"
+	"github.com/crossgate/crossgate/internal/h1"
 )
 
 // Mode says who owns CORS on a route.
@@ -84,6 +85,7 @@ type snapshot struct {
 // Gateway is the http.Handler of the gateway's listener.
 type Gateway struct {
 	cur      atomic.Pointer[snapshot]
+	swapMu   sync.Mutex // one Swap or Close at a time
 	metrics  *Metrics
 	log      *slog.Logger
 	access   io.Writer
@@ -114,6 +116,7 @@ func newGateway(o Options) *Gateway {
 			g.upstreamError(w, r, rt, nil, err)
 		})
 	g.lineBufs.New = func() any { b := make([]byte, 0, 512); return &b }
+	o.Metrics.gateway.Store(g)
 	return g
 }
 
@@ -281,7 +284,7 @@ const StatusClientClosedRequest = 499
 // upstreamError answers a request whose upstream failed: 502, 504, or 413
 // when the body was over the route's limit.
 func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, rt *route, d *cors.Decision, err error) {
-	if clientGone(r) && errors.Is(err, context.Canceled) {
+	if h1.ClientGone(r) && errors.Is(err, context.Canceled) {
 		// The client went away and the exchange was stopped: nobody reads
 		// an answer, and the status only tells the log and the metrics,
 		// as nginx's 499 does.

@@ -690,6 +690,9 @@ func metricValue(t *testing.T, g *gateway.Gateway, name string, labels ...string
 					continue series
 				}
 			}
+			if g := m.GetGauge(); g != nil {
+				return g.GetValue()
+			}
 			return m.GetCounter().GetValue()
 		}
 	}

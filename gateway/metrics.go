@@ -32,6 +32,11 @@ type Metrics struct {
 	disagreements *prometheus.CounterVec
 	preflightHits *prometheus.CounterVec
 	csrf          *prometheus.CounterVec
+	retries       *prometheus.CounterVec
+
+	// gateway is the gateway whose targets crossgate_upstream_target_up
+	// reports: the last one built with this Metrics.
+	gateway atomic.Pointer[Gateway]
 
 	mu            sync.RWMutex // guards refusedLabels
 	refusedLabels map[string]struct{}
@@ -77,13 +82,45 @@ func NewMetrics() *Metrics {
 			Name: "crossgate_csrf_refusals_total",
 			Help: "Requests refused by CSRF protection, by route and reason code.",
 		}, []string{"route", "reason"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crossgate_upstream_retries_total",
+			Help: "Requests sent to another target of an upstream after a failure, by upstream and reason: not_sent (the failed attempt reached no target) or unanswered (an idempotent request the target did not answer).",
+		}, []string{"upstream", "reason"}),
 		refusedLabels: make(map[string]struct{}),
 	}
 	m.allRoutes = &routeMetrics{m: m, route: config.AllRoutes}
 	m.Registry.MustRegister(m.requests, m.upstream, m.decisions, m.refused, m.reloads,
-		m.disagreements, m.preflightHits, m.csrf,
+		m.disagreements, m.preflightHits, m.csrf, m.retries, targetsUp{m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+func (m *Metrics) retry(upstream, reason string) {
+	m.retries.WithLabelValues(upstream, reason).Inc()
+}
+
+var targetUpDesc = prometheus.NewDesc("crossgate_upstream_target_up",
+	"1 while an upstream target takes requests, 0 while passive or active health checks leave it out, by upstream and target.",
+	[]string{"upstream", "target"}, nil)
+
+// targetsUp reports the targets of the config being served at each
+// scrape, so that targets a reload removed leave no series behind.
+type targetsUp struct{ m *Metrics }
+
+func (c targetsUp) Describe(ch chan<- *prometheus.Desc) { ch <- targetUpDesc }
+
+func (c targetsUp) Collect(ch chan<- prometheus.Metric) {
+	g := c.m.gateway.Load()
+	if g == nil {
+		return
+	}
+	for _, t := range g.Targets() {
+		up := 0.0
+		if t.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(targetUpDesc, prometheus.GaugeValue, up, t.Upstream, t.Target)
+	}
 }
 
 // statusText holds the decimal form of every status code, so that counting a

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -11,6 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/internal/h1"
 )
 
 // upstream is a set of targets tried in turn (round robin), with one
@@ -19,15 +23,22 @@ import (
 // concurrency turns most requests into new connections.
 //
 // Ordinary requests go through client: when every target is http://, an
-// upstreamClient, which does each exchange on the request's goroutine;
+// h1.Client, which does each exchange on the request's goroutine;
 // otherwise transport itself. The gateway's ReverseProxy (WebSocket upgrades)
 // always uses transport.
+//
+// Targets that fail are left out for a while (failover.go, health.go).
 type upstream struct {
-	id        string
-	targets   []*url.URL
-	next      atomic.Uint64
-	transport *http.Transport
-	client    pooledRoundTripper
+	id          string
+	targets     []*target
+	next        atomic.Uint64
+	timeout     time.Duration
+	retries     int
+	maxFails    int
+	failTimeout time.Duration
+	checker     *checker // nil without health_check
+	transport   *http.Transport
+	client      pooledRoundTripper
 }
 
 // pooledRoundTripper is a round tripper with a connection pool, which a
@@ -40,7 +51,7 @@ type pooledRoundTripper interface {
 func newUpstream(id string, targets []*url.URL, timeout time.Duration) *upstream {
 	u := &upstream{
 		id:      id,
-		targets: targets,
+		timeout: timeout,
 		transport: &http.Transport{
 			Proxy: nil,
 			DialContext: (&net.Dialer{
@@ -55,11 +66,31 @@ func newUpstream(id string, targets []*url.URL, timeout time.Duration) *upstream
 			ForceAttemptHTTP2:     false,
 		},
 	}
+	for _, tu := range targets {
+		u.targets = append(u.targets, &target{url: tu, name: tu.String(), health: &targetHealth{}})
+	}
 	u.client = u.transport
 	if plainHTTP(targets) {
-		u.client = newUpstreamClient(targets, timeout)
+		u.client = h1.NewClient(targets, timeout)
 	}
 	return u
+}
+
+// configure sets u's failover from cfg, whose targets u's are. prior holds
+// the health of the targets of the upstream of the same id in the config
+// served so far, by target, so that a reload does not forget which targets
+// are down.
+func (u *upstream) configure(cfg *config.Upstream, prior map[string]*targetHealth, log *slog.Logger) {
+	u.retries, u.maxFails, u.failTimeout = cfg.Retries, cfg.MaxFails, cfg.FailTimeout
+	for i, t := range u.targets {
+		t.name = cfg.Targets[i]
+		if h := prior[t.name]; h != nil {
+			t.health = h
+		}
+	}
+	if cfg.HealthCheck != nil {
+		u.checker = newChecker(cfg.HealthCheck, log)
+	}
 }
 
 // plainHTTP reports whether every target is an http:// URL.
@@ -72,9 +103,20 @@ func plainHTTP(targets []*url.URL) bool {
 	return len(targets) > 0
 }
 
-func (u *upstream) pick() *url.URL {
-	n := u.next.Add(1)
-	return u.targets[n%uint64(len(u.targets))]
+// pick returns the index of the next target in turn that is up, or when
+// every target is down, the next one anyway: a request that may still
+// succeed is worth more than a certain 502 (nginx, too, tries its servers
+// again once all of them have failed).
+func (u *upstream) pick() int {
+	n := int(u.next.Add(1) % uint64(len(u.targets)))
+	var now int64
+	for i := range u.targets {
+		j := (n + i) % len(u.targets)
+		if u.targets[j].health.up(&now) {
+			return j
+		}
+	}
+	return n
 }
 
 // newProxy builds the reverse proxy that tunnels upgrades (WebSocket) for
@@ -87,7 +129,7 @@ func newProxy(buffers *bufferPool, modify func(*route, *http.Response), onError 
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			rt := routeOf(pr.In)
-			target := rt.upstream.pick()
+			target := rt.upstream.targets[rt.upstream.pick()].url
 			pr.SetURL(target)
 			if rt.stripPrefix && rt.prefix != "" {
 				p := strings.TrimPrefix(pr.In.URL.Path, rt.prefix)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/crossgate/crossgate/admin"
 	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/internal/h1"
 )
 
 // DrainTimeout bounds how long a stopping server waits for requests in
@@ -65,6 +66,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer s.gw.Close()
 	releaseGarbage()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -101,15 +103,15 @@ func (s *Server) Run(ctx context.Context) error {
 		s.Ready(ln.Addr(), adminAddr)
 	}
 
-	// Plain HTTP goes through HTTP1Server, which hands whatever is not a
+	// Plain HTTP goes through h1.Server, which hands whatever is not a
 	// plain HTTP/1.1 request to srv; TLS (and with it HTTP/2) is srv's.
 	serve, shutdown := srv.Serve, srv.Shutdown
 	if srv.TLSConfig != nil {
 		// ServeTLS also offers HTTP/2 through ALPN.
 		serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
 	} else {
-		h1 := NewHTTP1Server(srv, log)
-		serve, shutdown = h1.Serve, h1.Shutdown
+		h1s := h1.NewServer(srv, log)
+		serve, shutdown = h1s.Serve, h1s.Shutdown
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- serve(ln) }()
@@ -192,5 +194,12 @@ func (s *Server) adminHandler() http.Handler {
 	return admin.Handler(admin.Options{
 		Metrics: s.gw.metrics.Registry,
 		Ready:   func() bool { return !s.draining.Load() },
+		Targets: func() []admin.Target {
+			var out []admin.Target
+			for _, t := range s.gw.Targets() {
+				out = append(out, admin.Target{Upstream: t.Upstream, URL: t.Target, Up: t.Up, Why: t.Why})
+			}
+			return out
+		},
 	})
 }

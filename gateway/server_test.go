@@ -124,13 +124,17 @@ func TestServerReloadsFromFile(t *testing.T) {
 		t.Errorf("after an invalid config, ACAO = %q; the last good config must keep serving", got)
 	}
 	metrics := get(t, "http://"+addrs[1].String()+"/metrics")
-	for _, want := range []string{`crossgate_config_reloads_total{result="failure"} 1`, `crossgate_config_reloads_total{result="success"} 1`, `crossgate_cors_decisions_total{kind="actual",reason="allowed",result="allowed",route="r"}`} {
+	for _, want := range []string{`crossgate_config_reloads_total{result="failure"} 1`, `crossgate_config_reloads_total{result="success"} 1`, `crossgate_cors_decisions_total{kind="actual",reason="allowed",result="allowed",route="r"}`,
+		`crossgate_upstream_target_up{target="` + up.URL + `",upstream="u"} 1`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
 	if got := get(t, "http://"+addrs[1].String()+"/readyz"); got != "ready\n" {
 		t.Errorf("/readyz = %q", got)
+	}
+	if got, want := get(t, "http://"+addrs[1].String()+"/readyz?verbose"), "ready\nupstream u target "+up.URL+" up\n"; got != want {
+		t.Errorf("/readyz?verbose = %q, want %q", got, want)
 	}
 
 	cancel()

@@ -10,6 +10,7 @@ import (
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/e2e"
 	"github.com/crossgate/crossgate/gateway"
+	"github.com/crossgate/crossgate/internal/h1"
 )
 
 // A Gateway is a Crossgate gateway served in-process on loopback, over plain
@@ -56,7 +57,7 @@ func servePlain(host string, h http.Handler) (*e2e.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conformance: listen: %w", err)
 	}
-	srv := gateway.NewHTTP1Server(&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}, nil)
+	srv := h1.NewServer(&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}, nil)
 	go srv.Serve(ln)
 	return e2e.Listening(host, ln.Addr(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

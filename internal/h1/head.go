@@ -1,4 +1,4 @@
-package gateway
+package h1
 
 import (
 	"bytes"
@@ -15,11 +15,11 @@ type headScan int
 
 const (
 	headMore  headScan = iota // no verdict yet: the head is incomplete
-	headPlain                 // a request HTTP1Server serves
+	headPlain                 // a request Server serves
 	headOther                 // anything else: net/http's to read
 )
 
-// headScanner says whether a request head is one HTTP1Server serves: a
+// headScanner says whether a request head is one Server serves: a
 // request line "TOKEN /target HTTP/1.1", header lines "token:value" with
 // no control characters but tab, every line ended by CRLF, at most one
 // Content-Length of plain digits, and no Transfer-Encoding, Upgrade,
@@ -232,7 +232,7 @@ func buildRequest(head []byte, bodyLen int64, base *http.Request) (*http.Request
 	req.Proto, req.ProtoMajor, req.ProtoMinor = "HTTP/1.1", 1, 1
 	req.Header = h
 	req.ContentLength = bodyLen
-	req.Close = headerHasToken(h["Connection"], "close")
+	req.Close = HeaderHasToken(h["Connection"], "close")
 	req.Host = hosts[0]
 	req.RequestURI = target
 	return req, nil
@@ -290,4 +290,18 @@ func canonicalKey(b []byte) string {
 		return s
 	}
 	return string(k)
+}
+
+// HeaderHasToken reports whether one of the comma-separated lists in lines
+// holds token, compared without regard to case (Connection: keep-alive,
+// Upgrade; TE: trailers).
+func HeaderHasToken(lines []string, token string) bool {
+	for _, v := range lines {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
 }

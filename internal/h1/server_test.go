@@ -1,4 +1,4 @@
-package gateway
+package h1
 
 import (
 	"bufio"
@@ -108,7 +108,7 @@ var h1Handlers = map[string]http.HandlerFunc{
 	},
 }
 
-// startH1 serves h on loopback with HTTP1Server (net/http behind it) or with
+// startH1 serves h on loopback with Server (net/http behind it) or with
 // net/http alone, and returns the address.
 func startH1(t testing.TB, h http.Handler, withH1 bool) string {
 	t.Helper()
@@ -123,7 +123,7 @@ func startH1(t testing.TB, h http.Handler, withH1 bool) string {
 		t.Cleanup(func() { srv.Close() })
 		return ln.Addr().String()
 	}
-	s := NewHTTP1Server(srv, slog.New(slog.DiscardHandler))
+	s := NewServer(srv, slog.New(slog.DiscardHandler))
 	go s.Serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -199,7 +199,7 @@ func talk(addr, raw string, want int) (exchange, error) {
 	return ex, nil
 }
 
-// TestH1ServerAnswersLikeNetHTTP sends the same bytes to HTTP1Server and to
+// TestH1ServerAnswersLikeNetHTTP sends the same bytes to Server and to
 // net/http and wants the same answers: what the client sees does not
 // depend on which of the two served the request. Framing may differ
 // (Content-Length or chunked), so it is compared decoded.
@@ -242,7 +242,7 @@ func TestH1ServerAnswersLikeNetHTTP(t *testing.T) {
 		{"escaped target", "GET /small?a=%20b&c=%zz HTTP/1.1\r\n" + host + "\r\n", 1},
 		{"empty Host", "GET /small HTTP/1.1\r\nHost:\r\n\r\n", 1},
 
-		// Not plain: net/http's to answer, after HTTP1Server hands over.
+		// Not plain: net/http's to answer, after Server hands over.
 		{"chunked request body", "POST /echo HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 1},
 		{"Expect 100-continue", "POST /echo HTTP/1.1\r\n" + host + "Expect: 100-continue\r\nContent-Length: 2\r\n\r\nhi", 2},
 		{"HTTP/1.0", "GET /small HTTP/1.0\r\n\r\n", 1},
@@ -286,11 +286,11 @@ func TestH1ServerAnswersLikeNetHTTP(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g, w := <-results[i][0], <-results[i][1]
 			if g.err != nil || w.err != nil {
-				t.Fatalf("HTTP1Server: %v; net/http: %v", g.err, w.err)
+				t.Fatalf("Server: %v; net/http: %v", g.err, w.err)
 			}
 			got, want := g.ex, w.ex
 			if !slices.Equal(got.responses, want.responses) || got.closed != want.closed {
-				t.Errorf("HTTP1Server:\n%q closed=%v\nnet/http:\n%q closed=%v", got.responses, got.closed, want.responses, want.closed)
+				t.Errorf("Server:\n%q closed=%v\nnet/http:\n%q closed=%v", got.responses, got.closed, want.responses, want.closed)
 			}
 		})
 	}
@@ -307,9 +307,9 @@ func TestH1ServerServesPlainRequestsItself(t *testing.T) {
 		name, raw string
 		want      string
 	}{
-		{"preflight", "OPTIONS /users/1 HTTP/1.1\r\n" + host + "Origin: https://app.example.com\r\nAccess-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: authorization,content-type\r\n\r\n", "*gateway.h1Response"},
-		{"GET from Go's client", "GET / HTTP/1.1\r\n" + host + "User-Agent: Go-http-client/1.1\r\nAccept-Encoding: gzip\r\n\r\n", "*gateway.h1Response"},
-		{"POST with a body", "POST / HTTP/1.1\r\n" + host + "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", "*gateway.h1Response"},
+		{"preflight", "OPTIONS /users/1 HTTP/1.1\r\n" + host + "Origin: https://app.example.com\r\nAccess-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: authorization,content-type\r\n\r\n", "*h1.h1Response"},
+		{"GET from Go's client", "GET / HTTP/1.1\r\n" + host + "User-Agent: Go-http-client/1.1\r\nAccept-Encoding: gzip\r\n\r\n", "*h1.h1Response"},
+		{"POST with a body", "POST / HTTP/1.1\r\n" + host + "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", "*h1.h1Response"},
 		{"chunked", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "*http.response"},
 		{"HTTP/1.0", "GET / HTTP/1.0\r\n" + host + "\r\n", "*http.response"},
 	}
@@ -394,7 +394,7 @@ func TestH1ServerShutdown(t *testing.T) {
 		}
 		io.WriteString(w, "done")
 	})}
-	s := NewHTTP1Server(srv, slog.New(slog.DiscardHandler))
+	s := NewServer(srv, slog.New(slog.DiscardHandler))
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(ln) }()
 	addr := ln.Addr().String()
@@ -464,7 +464,7 @@ func TestH1ServerTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: 200 * time.Millisecond, IdleTimeout: 200 * time.Millisecond}
-	s := NewHTTP1Server(srv, slog.New(slog.DiscardHandler))
+	s := NewServer(srv, slog.New(slog.DiscardHandler))
 	go s.Serve(ln)
 	defer s.Shutdown(context.Background())
 	for _, send := range []string{"", "GET / HTTP/1.1\r\nHost:"} {
@@ -540,7 +540,7 @@ func FuzzScanHead(f *testing.F) {
 		}
 		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(string(b[:n]))))
 		if err != nil {
-			return // HTTP1Server hands such heads to net/http
+			return // Server hands such heads to net/http
 		}
 		if req.ContentLength != bodyLen || len(req.TransferEncoding) > 0 || req.ProtoMajor != 1 || req.ProtoMinor != 1 {
 			t.Fatalf("plain with body %d; ReadRequest: length %d, encoding %q, %s", bodyLen, req.ContentLength, req.TransferEncoding, req.Proto)
@@ -551,11 +551,11 @@ func FuzzScanHead(f *testing.F) {
 	})
 }
 
-// FuzzHTTP1Server sends the same bytes to HTTP1Server and to net/http and
+// FuzzServer sends the same bytes to Server and to net/http and
 // wants their handlers to see the same requests (method, target, host,
 // headers, body), whatever the bytes: the fast path must read exactly what
 // net/http would, and hand over what it does not take.
-func FuzzHTTP1Server(f *testing.F) {
+func FuzzServer(f *testing.F) {
 	for _, s := range []string{
 		"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
 		"GET /a?b=c HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nx-a: 2\r\n\r\nGET /b HTTP/1.1\r\nHost: b\r\n\r\n",
@@ -618,7 +618,7 @@ func FuzzHTTP1Server(f *testing.F) {
 		}
 		fastSeen.reqs, stdSeen.reqs = nil, nil
 		if err := send(fast, b); err != nil {
-			t.Fatalf("HTTP1Server: %v", err)
+			t.Fatalf("Server: %v", err)
 		}
 		if err := send(std, b); err != nil {
 			t.Fatalf("net/http: %v", err)
@@ -628,7 +628,7 @@ func FuzzHTTP1Server(f *testing.F) {
 		defer fastSeen.mu.Unlock()
 		defer stdSeen.mu.Unlock()
 		if !slices.Equal(fastSeen.reqs, stdSeen.reqs) {
-			t.Fatalf("HTTP1Server's handler saw\n%q\nnet/http's saw\n%q", fastSeen.reqs, stdSeen.reqs)
+			t.Fatalf("Server's handler saw\n%q\nnet/http's saw\n%q", fastSeen.reqs, stdSeen.reqs)
 		}
 	})
 }
@@ -639,7 +639,7 @@ func isTimeoutErr(err error) bool {
 }
 
 // BenchmarkParseHead compares reading a browser's preflight head with
-// http.ReadRequest and with buildRequest, which HTTP1Server uses.
+// http.ReadRequest and with buildRequest, which Server uses.
 func BenchmarkParseHead(b *testing.B) {
 	head := []byte("OPTIONS /users/1 HTTP/1.1\r\nHost: api.example.com\r\nOrigin: https://app.example.com\r\n" +
 		"Access-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: authorization,content-type\r\n" +

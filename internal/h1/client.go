@@ -1,4 +1,4 @@
-package gateway
+package h1
 
 import (
 	"bufio"
@@ -35,7 +35,7 @@ const (
 	upstreamBufferSize       = 4 << 10
 )
 
-// upstreamClient is the http.RoundTripper of the gateway's http:// upstreams.
+// Client is the http.RoundTripper of the gateway's http:// upstreams.
 // It does the whole exchange on the caller's goroutine: take an idle
 // keep-alive connection (or dial one), write the request, read the response
 // head with http.ReadResponse. The body streams from the connection, which
@@ -48,7 +48,7 @@ const (
 // and WebSocket upgrades go through net/http's Transport. It sends headers
 // as given: no Accept-Encoding of its own, no transparent decompression, no
 // User-Agent unless the request has a non-empty one.
-type upstreamClient struct {
+type Client struct {
 	dialer          net.Dialer
 	headerTimeout   time.Duration // waiting for a response head; 0: no limit
 	continueTimeout time.Duration // waiting for 100 Continue before sending a body anyway
@@ -66,10 +66,10 @@ type upstreamClient struct {
 	chunkBufs sync.Pool    // *[]byte for copying bodies of unknown length
 }
 
-// newUpstreamClient returns a client with pools ready for targets. timeout
+// NewClient returns a client with pools ready for targets. timeout
 // bounds the wait for each response head (0: no limit).
-func newUpstreamClient(targets []*url.URL, timeout time.Duration) *upstreamClient {
-	u := &upstreamClient{
+func NewClient(targets []*url.URL, timeout time.Duration) *Client {
+	u := &Client{
 		dialer:          net.Dialer{Timeout: upstreamDialTimeout, KeepAlive: upstreamKeepAlive},
 		headerTimeout:   timeout,
 		continueTimeout: upstreamContinueTimeout,
@@ -86,7 +86,7 @@ func newUpstreamClient(targets []*url.URL, timeout time.Duration) *upstreamClien
 	return u
 }
 
-func (u *upstreamClient) newPool(host string) *hostPool {
+func (u *Client) newPool(host string) *hostPool {
 	h := url.URL{Host: host}
 	port := h.Port()
 	if port == "" {
@@ -95,7 +95,7 @@ func (u *upstreamClient) newPool(host string) *hostPool {
 	return &hostPool{client: u, addr: net.JoinHostPort(h.Hostname(), port)}
 }
 
-func (u *upstreamClient) pool(host string) *hostPool {
+func (u *Client) pool(host string) *hostPool {
 	if p := u.targets[host]; p != nil {
 		return p
 	}
@@ -115,7 +115,7 @@ func (u *upstreamClient) pool(host string) *hostPool {
 // CloseIdleConnections closes the connections waiting in the pools.
 // Connections in use are pooled again when their exchange ends, and closed
 // by the idle timeout if nothing takes them.
-func (u *upstreamClient) CloseIdleConnections() {
+func (u *Client) CloseIdleConnections() {
 	for _, p := range u.targets {
 		p.closeIdle()
 	}
@@ -128,6 +128,22 @@ func (u *upstreamClient) CloseIdleConnections() {
 	for _, p := range others {
 		p.closeIdle()
 	}
+}
+
+// ErrNotSent is wrapped by the errors of RoundTrip for a request of which
+// no byte reached the upstream: the dial failed (refused, timed out,
+// unreachable), or the connection failed (reset, closed) before the first
+// byte of the request was written to it. Such a request may go to another
+// target whatever its method: the upstream cannot have acted on it. An
+// error that does not wrap it may come from a request the upstream has
+// seen, in part or whole. A request refused before sending (a header value
+// with a CR or LF) and a cancelled one do not wrap it.
+var ErrNotSent = errors.New("upstream request not sent")
+
+// notSent marks err as the failure of a request that was not sent; err's
+// own meaning (a net.Error's Timeout) stays readable with errors.As.
+func notSent(err error) error {
+	return fmt.Errorf("%w: %w", ErrNotSent, err)
 }
 
 // errUpstreamSwitched answers a 101 to a request that asked for no upgrade.
@@ -160,7 +176,7 @@ type upstreamRequest struct {
 	idempotent bool  // resendable and safe to send twice
 }
 
-func (u *upstreamClient) prepare(req *http.Request) (upstreamRequest, error) {
+func (u *Client) prepare(req *http.Request) (upstreamRequest, error) {
 	r := upstreamRequest{req: req, method: req.Method, body: req.Body}
 	if req.URL == nil {
 		return r, errors.New("upstream request has no URL")
@@ -201,8 +217,8 @@ func (u *upstreamClient) prepare(req *http.Request) (upstreamRequest, error) {
 		// (http.Request's rule for client requests).
 		r.length = -1
 	}
-	r.close = req.Close || headerHasToken(req.Header["Connection"], "close")
-	r.expect = r.body != nil && headerHasToken(req.Header["Expect"], "100-continue")
+	r.close = req.Close || HeaderHasToken(req.Header["Connection"], "close")
+	r.expect = r.body != nil && HeaderHasToken(req.Header["Expect"], "100-continue")
 	r.resendable = r.body == nil || req.GetBody != nil
 	r.idempotent = r.resendable && idempotentRequest(req, r.method)
 	return r, nil
@@ -226,7 +242,7 @@ func idempotentRequest(req *http.Request, method string) bool {
 // sent once more on a new connection when no answer byte arrived and it can
 // be sent again: without a body or with GetBody, and idempotent or not
 // written at all.
-func (u *upstreamClient) RoundTrip(req *http.Request) (*http.Response, error) {
+func (u *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	r, err := u.prepare(req)
 	if err != nil {
 		closeBody(r.body)
@@ -241,15 +257,16 @@ func (u *upstreamClient) RoundTrip(req *http.Request) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		var c *upstreamConn
 		if attempt == 0 {
-			// A request that cannot be sent twice gets a connection known
-			// to be open, instead of learning it from a lost request.
-			c, err = p.get(ctx, !r.idempotent)
+			c, err = p.get(ctx)
 		} else {
 			c, err = p.dial(ctx)
 		}
 		if err != nil {
 			closeBody(r.body)
-			return nil, contextError(ctx, err)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, notSent(err)
 		}
 		resp, stale, err := u.exchange(ctx, c, &r)
 		if err == nil {
@@ -275,7 +292,7 @@ func (u *upstreamClient) RoundTrip(req *http.Request) (*http.Response, error) {
 // no answer byte, no timeout, no cancellation. c is pooled again or closed
 // whatever happens. On success r.body has been closed; on failure the
 // caller closes it.
-func (u *upstreamClient) exchange(ctx context.Context, c *upstreamConn, r *upstreamRequest) (resp *http.Response, stale bool, err error) {
+func (u *Client) exchange(ctx context.Context, c *upstreamConn, r *upstreamRequest) (resp *http.Response, stale bool, err error) {
 	var stop func() bool
 	if ctx.Done() != nil {
 		// Cancellation closes the connection, which interrupts whatever
@@ -353,7 +370,11 @@ func (u *upstreamClient) exchange(ctx context.Context, c *upstreamConn, r *upstr
 			case writeErr != nil:
 				err = writeErr
 			}
-			return nil, c.reused && !answered, fmt.Errorf("upstream %s: %w", c.pool.addr, err)
+			err = fmt.Errorf("upstream %s: %w", c.pool.addr, err)
+			if c.written == 0 {
+				err = notSent(err)
+			}
+			return nil, c.reused && !answered, err
 		}
 		answered = true
 		resp, err = http.ReadResponse(c.br, r.req)
@@ -393,7 +414,7 @@ func (u *upstreamClient) exchange(ctx context.Context, c *upstreamConn, r *upstr
 	closeBody(r.body)
 	// An upstream that answered before taking the body, or stopped taking
 	// it, leaves the connection in an unknown state.
-	keep := !r.close && !resp.Close && !pending && writeErr == nil
+	keep := !r.close && !resp.Close && !pending && writeErr == nil && !bodyAnnouncedAnyway(resp)
 	if resp.Body == http.NoBody {
 		c.release(stop, keep)
 		return resp, false, nil
@@ -402,8 +423,24 @@ func (u *upstreamClient) exchange(ctx context.Context, c *upstreamConn, r *upstr
 	return resp, false, nil
 }
 
+// bodyAnnouncedAnyway reports whether resp is a 204 or 304 answer whose
+// head announces a body it cannot have (Transfer-Encoding, or a non-zero
+// Content-Length on a 204): such an upstream may well send that body,
+// which must not wait on a pooled connection for the next request. A HEAD
+// answer's Content-Length describes the GET's body and is no such sign.
+func bodyAnnouncedAnyway(resp *http.Response) bool {
+	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusNotModified {
+		return false
+	}
+	if len(resp.TransferEncoding) > 0 {
+		return true
+	}
+	cl := resp.Header["Content-Length"]
+	return resp.StatusCode == http.StatusNoContent && len(cl) > 0 && cl[0] != "0"
+}
+
 // sendBody writes r's body and flushes it.
-func (u *upstreamClient) sendBody(c *upstreamConn, r *upstreamRequest) error {
+func (u *Client) sendBody(c *upstreamConn, r *upstreamRequest) error {
 	if err := u.writeBody(c, r); err != nil {
 		return err
 	}
@@ -411,7 +448,7 @@ func (u *upstreamClient) sendBody(c *upstreamConn, r *upstreamRequest) error {
 }
 
 // writeBody writes r's body framed by its length, or chunked.
-func (u *upstreamClient) writeBody(c *upstreamConn, r *upstreamRequest) error {
+func (u *Client) writeBody(c *upstreamConn, r *upstreamRequest) error {
 	if r.length > 0 {
 		n, err := io.CopyN(c.bw, r.body, r.length)
 		if err == io.EOF {
@@ -493,7 +530,7 @@ func (r *upstreamRequest) writeHead(bw *bufio.Writer) error {
 			}
 		}
 	}
-	if r.req.Close && !headerHasToken(h["Connection"], "close") {
+	if r.req.Close && !HeaderHasToken(h["Connection"], "close") {
 		bw.WriteString("Connection: close\r\n")
 	}
 	switch {
@@ -586,7 +623,7 @@ func contextError(ctx context.Context, err error) error {
 // taking the freshest connection keeps few connections busy and lets the
 // others reach the idle timeout.
 type hostPool struct {
-	client *upstreamClient
+	client *Client
 	addr   string // host:port to dial
 
 	mu    sync.Mutex
@@ -595,15 +632,27 @@ type hostPool struct {
 	armed bool        // sweep will fire
 }
 
-// get returns an idle connection or dials one. With check, an idle
-// connection is first checked to be still open.
-func (p *hostPool) get(ctx context.Context, check bool) (*upstreamConn, error) {
+// get returns an idle connection that is still open and has received
+// nothing since its last response ended, or dials one.
+//
+// The check on every take is what keeps one exchange's bytes from another
+// request: an upstream that sent more than its response framed (a wrong
+// Content-Length, a body after a HEAD, 204 or 304 answer, a second
+// response), at once or later while the connection sat idle, has left
+// bytes in the socket, and the connection is closed instead of being
+// handed a request whose answer those bytes would be taken for. It is the
+// rule of net/http's Transport, whose background read closes an idle
+// connection on which anything arrives ("Unsolicited response received on
+// idle HTTP channel"), checked here when it matters instead of by a
+// goroutine per connection. Bytes that arrive after the request is written
+// are, to any HTTP/1.1 client, that request's answer.
+func (p *hostPool) get(ctx context.Context) (*upstreamConn, error) {
 	for {
 		c := p.take()
 		if c == nil {
 			return p.dial(ctx)
 		}
-		if !check || c.alive() {
+		if c.alive() {
 			return c, nil
 		}
 		c.nc.Close()

@@ -1,4 +1,4 @@
-package gateway
+package h1
 
 import (
 	"context"
@@ -40,11 +40,11 @@ var (
 	errShutdown   = errors.New("server shut down before the request ended")
 )
 
-// clientGone reports whether r's context ended because its client went
+// ClientGone reports whether r's context ended because its client went
 // away: the connection closed under it, which with net/http's server is all
 // a cancelled request context can mean, but not a forced Shutdown of
-// HTTP1Server.
-func clientGone(r *http.Request) bool {
+// Server.
+func ClientGone(r *http.Request) bool {
 	ctx := r.Context()
 	return ctx.Err() != nil && !errors.Is(context.Cause(ctx), errShutdown)
 }
@@ -109,7 +109,7 @@ func (c *h1Conn) backgroundRead() {
 // watchLoop starts a background read on each connection whose request has
 // run for watchAfter, until Serve has returned and the last connection is
 // gone.
-func (s *HTTP1Server) watchLoop() {
+func (s *Server) watchLoop() {
 	t := time.NewTicker(watchAfter / 2)
 	defer t.Stop()
 	for now := range t.C {

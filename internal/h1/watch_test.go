@@ -1,4 +1,4 @@
-package gateway
+package h1
 
 import (
 	"bufio"
@@ -122,16 +122,16 @@ func TestH1ServerBodyReadAfterHandler(t *testing.T) {
 	}
 }
 
-// startWatched serves h with an HTTP1Server of the given idle timeout on
+// startWatched serves h with an Server of the given idle timeout on
 // loopback, and returns the server, to look at its connections, and its
 // address.
-func startWatched(t *testing.T, idle time.Duration, h http.Handler) (*HTTP1Server, string) {
+func startWatched(t *testing.T, idle time.Duration, h http.Handler) (*Server, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewHTTP1Server(&http.Server{IdleTimeout: idle, Handler: h}, nil)
+	s := NewServer(&http.Server{IdleTimeout: idle, Handler: h}, nil)
 	go s.Serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -143,7 +143,7 @@ func startWatched(t *testing.T, idle time.Duration, h http.Handler) (*HTTP1Serve
 
 // waitWatching waits until a background read runs on one of s's
 // connections.
-func waitWatching(t *testing.T, s *HTTP1Server) {
+func waitWatching(t *testing.T, s *Server) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		s.mu.Lock()
@@ -221,7 +221,7 @@ func sendAndLeave(t *testing.T, addr, raw string, d time.Duration) {
 // slowRequest starts a server whose handler waits for its request to be
 // cancelled and sends it a request; it returns the server, the client's
 // connection, and where the handler reports its context's cause.
-func slowRequest(t *testing.T) (*HTTP1Server, net.Conn, chan error) {
+func slowRequest(t *testing.T) (*Server, net.Conn, chan error) {
 	t.Helper()
 	causes := make(chan error, 1)
 	s, addr := startWatched(t, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,4 +1,4 @@
-package gateway
+package h1
 
 import (
 	"bufio"
@@ -21,7 +21,7 @@ import (
 	"github.com/crossgate/crossgate/internal/fetch"
 )
 
-// HTTP1Server serves plain-text HTTP/1.1 on one goroutine per connection:
+// Server serves plain-text HTTP/1.1 on one goroutine per connection:
 // it is how crossgate serve answers on a listener without TLS.
 //
 // net/http's server costs a gateway more than its own work: every request
@@ -40,7 +40,7 @@ import (
 // bytes already read, to fallback, a net/http server with the same handler,
 // which serves that connection from then on. Whatever this server
 // accepts, its handler sees as net/http's would (buildRequest cuts the
-// request out of the head as http.ReadRequest reads it; FuzzHTTP1Server
+// request out of the head as http.ReadRequest reads it; FuzzServer
 // holds the two to that), and whatever it does not, net/http answers as it
 // always does.
 //
@@ -50,7 +50,7 @@ import (
 // watchAfter, see h1watch.go), and when the connection ends, but not when
 // ServeHTTP returns, as net/http's is. Hijack is not offered: upgrades go
 // to the fallback.
-type HTTP1Server struct {
+type Server struct {
 	handler           http.Handler
 	fallback          *http.Server
 	readHeaderTimeout time.Duration
@@ -85,15 +85,15 @@ const (
 	connClosed
 )
 
-// NewHTTP1Server returns a server for srv's handler and its
+// NewServer returns a server for srv's handler and its
 // ReadHeaderTimeout and IdleTimeout; srv itself serves the connections
 // handed off. log (nil for none) receives handler panics and accept
 // errors.
-func NewHTTP1Server(srv *http.Server, log *slog.Logger) *HTTP1Server {
+func NewServer(srv *http.Server, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &HTTP1Server{
+	return &Server{
 		handler:           srv.Handler,
 		fallback:          srv,
 		readHeaderTimeout: srv.ReadHeaderTimeout,
@@ -105,7 +105,7 @@ func NewHTTP1Server(srv *http.Server, log *slog.Logger) *HTTP1Server {
 
 // Serve accepts connections on ln until Shutdown, and returns
 // http.ErrServerClosed then, like http.Server.Serve.
-func (s *HTTP1Server) Serve(ln net.Listener) error {
+func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	s.ln = ln
 	s.handoff = &handoffListener{addr: ln.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
@@ -146,7 +146,7 @@ func (s *HTTP1Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting, closes idle connections, and waits for the
 // requests in flight (here and in the fallback) until ctx is done.
-func (s *HTTP1Server) Shutdown(ctx context.Context) error {
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing.Store(true)
 	s.mu.Lock()
 	if s.ln != nil {
@@ -178,7 +178,7 @@ func (s *HTTP1Server) Shutdown(ctx context.Context) error {
 
 // closeIdle closes the connections waiting for a request and reports
 // whether none is left.
-func (s *HTTP1Server) closeIdle() bool {
+func (s *Server) closeIdle() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
@@ -192,7 +192,7 @@ func (s *HTTP1Server) closeIdle() bool {
 
 var aLongTimeAgo = time.Unix(1, 0)
 
-func (s *HTTP1Server) newConn(rwc net.Conn) *h1Conn {
+func (s *Server) newConn(rwc net.Conn) *h1Conn {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	c := &h1Conn{
 		srv:        s,
@@ -214,7 +214,7 @@ func (s *HTTP1Server) newConn(rwc net.Conn) *h1Conn {
 	return c
 }
 
-func (s *HTTP1Server) forget(c *h1Conn) {
+func (s *Server) forget(c *h1Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
@@ -222,7 +222,7 @@ func (s *HTTP1Server) forget(c *h1Conn) {
 
 // h1Conn is one client connection and the state reused by its requests.
 type h1Conn struct {
-	srv        *HTTP1Server
+	srv        *Server
 	rwc        net.Conn
 	br         *bufio.Reader
 	bw         *bufio.Writer // from connWriters while a request is served
@@ -657,7 +657,7 @@ func (w *h1Response) WriteHeader(code int) {
 			w.contentLength = n
 		}
 	}
-	if headerHasToken(h["Connection"], "close") {
+	if HeaderHasToken(h["Connection"], "close") {
 		w.closeAfter = true
 	}
 	_, w.haveType = h["Content-Type"]

@@ -1,4 +1,4 @@
-package gateway
+package h1
 
 import (
 	"bufio"
@@ -48,7 +48,7 @@ func ucRequest(ctx context.Context, method string, target *url.URL, path string,
 		panic(err)
 	}
 	req.Host = ""
-	req.Header["User-Agent"] = noUserAgent
+	req.Header["User-Agent"] = []string{""}
 	return req
 }
 
@@ -114,7 +114,7 @@ func TestUpstreamClientExchanges(t *testing.T) {
 			conn.Close()
 		}
 	})
-	uc := newUpstreamClient([]*url.URL{s.url}, 5*time.Second)
+	uc := NewClient([]*url.URL{s.url}, 5*time.Second)
 	defer uc.CloseIdleConnections()
 
 	tests := []struct {
@@ -280,7 +280,7 @@ func TestUpstreamClientReusesConnections(t *testing.T) {
 			s := newUCServer(t, func(w http.ResponseWriter, r *http.Request) {
 				io.WriteString(w, r.URL.Query().Get("n"))
 			})
-			uc := newUpstreamClient([]*url.URL{s.url}, 5*time.Second)
+			uc := NewClient([]*url.URL{s.url}, 5*time.Second)
 			defer uc.CloseIdleConnections()
 			errs := make(chan error, tt.goroutines)
 			for g := range tt.goroutines {
@@ -370,7 +370,7 @@ func TestUpstreamClientRetriesClosedKeepAlive(t *testing.T) {
 				conn.Close()
 				closed <- struct{}{}
 			})
-			uc := newUpstreamClient([]*url.URL{target}, 5*time.Second)
+			uc := NewClient([]*url.URL{target}, 5*time.Second)
 			defer uc.CloseIdleConnections()
 			roundTrip(t, uc, ucRequest(context.Background(), "GET", target, "/", nil))
 			<-closed
@@ -391,6 +391,50 @@ func TestUpstreamClientRetriesClosedKeepAlive(t *testing.T) {
 	}
 }
 
+// TestUpstreamClientErrNotSent checks that the failures of requests no
+// upstream saw wrap ErrNotSent, which lets the gateway send them to
+// another target, and that the failures of requests an upstream may have
+// acted on do not.
+func TestUpstreamClientErrNotSent(t *testing.T) {
+	refused := &url.URL{Scheme: "http", Host: loopback.RefusedAddr(t)}
+	readsThenCloses, _ := rawUpstream(t, func(conn net.Conn, n int) {
+		http.ReadRequest(bufio.NewReader(conn))
+	})
+	ok, _ := rawUpstream(t, func(conn net.Conn, n int) {
+		http.ReadRequest(bufio.NewReader(conn))
+		io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	})
+	tests := []struct {
+		name        string
+		target      *url.URL
+		method      string
+		header      http.Header
+		wantNotSent bool
+	}{
+		{"refused dial", refused, "POST", nil, true},
+		{"upstream read the request and closed", readsThenCloses, "POST", nil, false},
+		{"header refused before sending", ok, "GET", http.Header{"X-Evil": {"a\r\nb: c"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			uc := NewClient([]*url.URL{tt.target}, 5*time.Second)
+			defer uc.CloseIdleConnections()
+			req := ucRequest(context.Background(), tt.method, tt.target, "/", nil)
+			for k, v := range tt.header {
+				req.Header[k] = v
+			}
+			resp, err := uc.RoundTrip(req)
+			if err == nil {
+				resp.Body.Close()
+				t.Fatalf("status %d, want an error", resp.StatusCode)
+			}
+			if got := errors.Is(err, ErrNotSent); got != tt.wantNotSent {
+				t.Errorf("errors.Is(%v, ErrNotSent) = %v, want %v", err, got, tt.wantNotSent)
+			}
+		})
+	}
+}
+
 // TestUpstreamClientNeverRetriesAfterAnAnswer checks that a request whose
 // answer had begun is not sent twice.
 func TestUpstreamClientNeverRetriesAfterAnAnswer(t *testing.T) {
@@ -401,13 +445,13 @@ func TestUpstreamClientNeverRetriesAfterAnAnswer(t *testing.T) {
 		}
 		io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Le")
 	})
-	uc := newUpstreamClient([]*url.URL{target}, 5*time.Second)
+	uc := NewClient([]*url.URL{target}, 5*time.Second)
 	_, err := uc.RoundTrip(ucRequest(context.Background(), "GET", target, "/", nil))
 	if err == nil {
 		t.Fatal("a truncated head gave no error")
 	}
-	if got := upstreamStatus(err); got != http.StatusBadGateway {
-		t.Errorf("status for %v = %d, want 502", err, got)
+	if isTimeoutErr(err) {
+		t.Errorf("%v is a timeout, which the gateway answers with 504, want a plain error (502)", err)
 	}
 	if n := accepted.Load(); n != 1 {
 		t.Errorf("upstream accepted %d connections, want 1", n)
@@ -435,25 +479,25 @@ func TestUpstreamClientErrors(t *testing.T) {
 	})
 
 	tests := []struct {
-		name       string
-		target     *url.URL
-		client     func(*upstreamClient)
-		header     http.Header
-		wantStatus int // upstreamStatus of the error
-		wantIn     string
+		name        string
+		target      *url.URL
+		client      func(*Client)
+		header      http.Header
+		wantTimeout bool // a net.Error whose Timeout is true: the gateway's 504, else 502
+		wantIn      string
 	}{
-		{"no response head in time gives 504", slow.url, nil, nil, http.StatusGatewayTimeout, "no response head within"},
-		{"refused dial gives 502", closedPort, nil, nil, http.StatusBadGateway, "refused"},
-		{"dial timeout gives 504", ok.url, func(u *upstreamClient) { u.dialer.Timeout = time.Nanosecond }, nil, http.StatusGatewayTimeout, "timeout"},
-		{"not HTTP gives 502", garbage, nil, nil, http.StatusBadGateway, "malformed"},
-		{"101 gives 502", switching, nil, nil, http.StatusBadGateway, "101"},
-		{"CR LF in a value is refused", ok.url, nil, http.Header{"X-Evil": {"a\r\nInjected: yes"}}, http.StatusBadGateway, "control character"},
-		{"LF alone is refused", ok.url, nil, http.Header{"X-Evil": {"a\nb"}}, http.StatusBadGateway, "control character"},
-		{"NUL is refused", ok.url, nil, http.Header{"X-Evil": {"a\x00b"}}, http.StatusBadGateway, "control character"},
+		{"no response head in time gives 504", slow.url, nil, nil, true, "no response head within"},
+		{"refused dial gives 502", closedPort, nil, nil, false, "refused"},
+		{"dial timeout gives 504", ok.url, func(u *Client) { u.dialer.Timeout = time.Nanosecond }, nil, true, "timeout"},
+		{"not HTTP gives 502", garbage, nil, nil, false, "malformed"},
+		{"101 gives 502", switching, nil, nil, false, "101"},
+		{"CR LF in a value is refused", ok.url, nil, http.Header{"X-Evil": {"a\r\nInjected: yes"}}, false, "control character"},
+		{"LF alone is refused", ok.url, nil, http.Header{"X-Evil": {"a\nb"}}, false, "control character"},
+		{"NUL is refused", ok.url, nil, http.Header{"X-Evil": {"a\x00b"}}, false, "control character"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			uc := newUpstreamClient([]*url.URL{tt.target}, 100*time.Millisecond)
+			uc := NewClient([]*url.URL{tt.target}, 100*time.Millisecond)
 			defer uc.CloseIdleConnections()
 			if tt.client != nil {
 				tt.client(uc)
@@ -470,8 +514,8 @@ func TestUpstreamClientErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantIn) {
 				t.Errorf("error %q does not say %q", err, tt.wantIn)
 			}
-			if got := upstreamStatus(err); got != tt.wantStatus {
-				t.Errorf("upstreamStatus(%v) = %d, want %d", err, got, tt.wantStatus)
+			if got := isTimeoutErr(err); got != tt.wantTimeout {
+				t.Errorf("%v: timeout %v, want %v", err, got, tt.wantTimeout)
 			}
 		})
 	}
@@ -481,7 +525,7 @@ func TestUpstreamClientErrors(t *testing.T) {
 // request leaves its pooled connection usable: nothing was sent on it.
 func TestUpstreamClientRefusedHeaderKeepsConnection(t *testing.T) {
 	s := newUCServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
-	uc := newUpstreamClient([]*url.URL{s.url}, 5*time.Second)
+	uc := NewClient([]*url.URL{s.url}, 5*time.Second)
 	defer uc.CloseIdleConnections()
 	roundTrip(t, uc, ucRequest(context.Background(), "GET", s.url, "/", nil))
 	bad := ucRequest(context.Background(), "GET", s.url, "/", nil)
@@ -506,7 +550,7 @@ func TestUpstreamClientEarlyClose(t *testing.T) {
 		}
 		io.WriteString(w, "small")
 	})
-	uc := newUpstreamClient([]*url.URL{s.url}, 5*time.Second)
+	uc := NewClient([]*url.URL{s.url}, 5*time.Second)
 	defer uc.CloseIdleConnections()
 	tests := []struct {
 		name     string
@@ -559,7 +603,7 @@ func TestUpstreamClientCancel(t *testing.T) {
 			// gets an answer instead of an error.
 		}
 	})
-	uc := newUpstreamClient([]*url.URL{s.url}, 0)
+	uc := NewClient([]*url.URL{s.url}, 0)
 	defer uc.CloseIdleConnections()
 	tests := []struct {
 		name string
@@ -618,7 +662,7 @@ func TestUpstreamClientExpectContinueRefused(t *testing.T) {
 		}
 		io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 	})
-	uc := newUpstreamClient([]*url.URL{target}, 5*time.Second)
+	uc := NewClient([]*url.URL{target}, 5*time.Second)
 	defer uc.CloseIdleConnections()
 	req := ucRequest(context.Background(), "PUT", target, "/", strings.NewReader("never sent"))
 	req.Header.Set("Expect", "100-continue")
@@ -652,7 +696,7 @@ func TestUpstreamClientExpectContinueTimeout(t *testing.T) {
 		b, _ := io.ReadAll(req.Body)
 		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
 	})
-	uc := newUpstreamClient([]*url.URL{target}, 5*time.Second)
+	uc := NewClient([]*url.URL{target}, 5*time.Second)
 	defer uc.CloseIdleConnections()
 	uc.continueTimeout = time.Nanosecond
 	req := ucRequest(context.Background(), "PUT", target, "/", strings.NewReader("sent anyway"))
@@ -680,7 +724,7 @@ func TestUpstreamClientPoolLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			uc := newUpstreamClient([]*url.URL{s.url}, 5*time.Second)
+			uc := NewClient([]*url.URL{s.url}, 5*time.Second)
 			defer uc.CloseIdleConnections()
 			uc.maxIdlePerHost = tt.maxIdle
 			var open []*http.Response
@@ -743,7 +787,7 @@ func TestUpstreamClientRefusesBadRequests(t *testing.T) {
 	s := newUCServer(t, func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) })
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			uc := newUpstreamClient(nil, 5*time.Second)
+			uc := NewClient(nil, 5*time.Second)
 			defer uc.CloseIdleConnections()
 			tgt := target
 			if tt.name == "short body" {
@@ -764,7 +808,7 @@ func TestUpstreamClientRefusesBadRequests(t *testing.T) {
 }
 
 // BenchmarkUpstreamRoundTrip compares net/http's Transport, configured as
-// the gateway configures it, with upstreamClient on one loopback upstream
+// the gateway configures it, with Client on one loopback upstream
 // answering a small JSON body.
 func BenchmarkUpstreamRoundTrip(b *testing.B) {
 	const body = `{"id":1,"name":"Ada Lovelace","email":"ada@example.com"}` + "\n"
@@ -772,14 +816,15 @@ func BenchmarkUpstreamRoundTrip(b *testing.B) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, body)
 	})
-	up := newUpstream("bench", []*url.URL{s.url}, 30*time.Second)
-	defer up.transport.CloseIdleConnections()
+	// The Transport's pool as the gateway sizes it.
+	transport := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second, ResponseHeaderTimeout: 30 * time.Second}
+	defer transport.CloseIdleConnections()
 	cases := []struct {
 		name string
 		rt   http.RoundTripper
 	}{
-		{"transport=net-http", up.transport},
-		{"transport=crossgate", up.client},
+		{"transport=net-http", transport},
+		{"transport=crossgate", NewClient([]*url.URL{s.url}, 30*time.Second)},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -1,4 +1,4 @@
-package gateway_test
+package h1_test
 
 import (
 	"context"
@@ -8,19 +8,19 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/crossgate/crossgate/gateway"
+	"github.com/crossgate/crossgate/internal/h1"
 )
 
-// HTTP1Server serves any http.Handler as crossgate serve serves the
+// Server serves any http.Handler as crossgate serve serves the
 // gateway on plain HTTP: plain HTTP/1.1 requests on its own connection
 // loop, everything else through the http.Server it is given.
-func ExampleHTTP1Server() {
+func ExampleServer() {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	srv := gateway.NewHTTP1Server(&http.Server{
+	srv := h1.NewServer(&http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, "%s %s", r.Method, r.URL.Path)
 		}),
