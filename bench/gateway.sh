@@ -82,19 +82,6 @@ for p in "$up_port" "${port[@]}"; do
 	fi
 done
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
 # fill FILE PORT: a config template of gateway/ with this run's ports.
 fill() {
 	sed -e "s/@PORT@/$2/g" -e "s/@UPSTREAM_PORT@/$up_port/g" -e "s/@WORKERS@/$(nproc)/g" "$1"

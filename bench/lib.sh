@@ -1,6 +1,21 @@
 # Shell functions the gateway benchmarks share; sourced by gateway.sh and
 # routes.sh.
 
+# $tmp is the script's scratch directory, and pids the processes it
+# starts: on exit they are stopped and the directory removed.
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
 # die MESSAGE: stops the script with MESSAGE.
 die() {
 	echo "$(basename "$0"): $*" >&2

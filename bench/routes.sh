@@ -57,19 +57,6 @@ for p in "$up_port" "${port[@]}" "${admin[@]}"; do
 	! listening "$p" || die "127.0.0.1:$p is already in use; set PORT_BASE to a free range"
 done
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
 # policies N: how many policies the config of N routes has.
 policies() {
 	local p=$(($1 / 10))
