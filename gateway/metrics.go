@@ -270,11 +270,12 @@ func (rm *routeMetrics) request(status int) {
 
 func (rm *routeMetrics) decision(d *cors.Decision) {
 	k, r := int(d.Kind), int(d.Reason)
-	if k >= len(rm.get().decisions) || r >= len(reasonLabels) || r >= maxReasons {
+	s := rm.get()
+	if k >= len(s.decisions) || r >= len(reasonLabels) || r >= maxReasons {
 		rm.m.decision(rm.route, d)
 		return
 	}
-	cached(&rm.get().decisions[k][r], func() prometheus.Counter {
+	cached(&s.decisions[k][r], func() prometheus.Counter {
 		return rm.m.decisions.WithLabelValues(rm.route, d.Kind.String(), corsResult(d), reasonLabels[r])
 	}).Inc()
 }
