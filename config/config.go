@@ -74,8 +74,9 @@ type Config struct {
 	// of its bytes. Two snapshots with the same revision are the same.
 	Revision string
 
-	file string
-	pos  map[string]position // by path; empty for a Config built in code
+	file     string
+	pos      map[string]position // by path; empty for a Config built in code
+	compiled *compiledPolicies   // nil for a Config built in code
 }
 
 // TLS names the certificate and key files of the gateway's listener. Both

@@ -53,6 +53,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 	d.substitute(root)
 	c := d.config(root)
 	c.file, c.pos = filename, d.pos
+	c.compiled = &compiledPolicies{m: make(map[*Policy]compiledPolicy, len(c.Policies))}
 	sum := sha256.Sum256(data)
 	c.Revision = hex.EncodeToString(sum[:8])
 

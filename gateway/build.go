@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/crossgate/crossgate/config"
-	"github.com/crossgate/crossgate/cors"
 )
 
 // New builds a Gateway serving cfg, which must have passed config
@@ -157,7 +156,7 @@ func (s *snapshot) policy(cfg *config.Config, r *config.Route, old *route, prev 
 		if old != nil && old.policy != nil && old.policy.conf.Equal(p) {
 			return old.policy, nil
 		}
-		return newPolicy("", p)
+		return newPolicy(cfg, "", p)
 	}
 	if pol := s.policies[name]; pol != nil {
 		return pol, nil
@@ -165,7 +164,7 @@ func (s *snapshot) policy(cfg *config.Config, r *config.Route, old *route, prev 
 	pol := prev.policies[name]
 	if pol == nil || !pol.conf.Equal(p) {
 		var err error
-		if pol, err = newPolicy(name, p); err != nil {
+		if pol, err = newPolicy(cfg, name, p); err != nil {
 			return nil, err
 		}
 	}
@@ -173,8 +172,10 @@ func (s *snapshot) policy(cfg *config.Config, r *config.Route, old *route, prev 
 	return pol, nil
 }
 
-func newPolicy(name string, p *config.Policy) (*policy, error) {
-	cp, err := cors.New(p.CORSConfig())
+// newPolicy builds policy p of cfg, with the cors.Policy that validating
+// cfg compiled.
+func newPolicy(cfg *config.Config, name string, p *config.Policy) (*policy, error) {
+	cp, err := cfg.CORSPolicy(p)
 	if err != nil {
 		return nil, err
 	}

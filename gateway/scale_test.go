@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -62,9 +63,10 @@ func withPolicy(c *config.Config, name string) *config.Config {
 
 // BenchmarkSnapshot measures what a gateway does with a config of 10,000
 // routes and 1,000 policies: load it whole as serve does at start (parse,
-// validate, lint, build), and take in a change to one policy, the
-// reload of a cluster node when one etcd key changes: validate and lint
-// the whole snapshot again, and build only what the change touches.
+// validate, lint, build), and take in a config that changes one policy,
+// once parsed (a reload of a file, or of a cluster node when one etcd key
+// changes): lint the whole snapshot again, and build only what the change
+// touches.
 func BenchmarkSnapshot(b *testing.B) {
 	data := scaleConfig(10000, 1000, "http://127.0.0.1:1")
 	b.Run("routes=10000/whole", func(b *testing.B) {
@@ -118,7 +120,12 @@ func BenchmarkSnapshot(b *testing.B) {
 			}
 		}
 	})
-	changed := withPolicy(cfg, "p500")
+	// The config of a reload that adds an origin to one policy, parsed as
+	// a reload parses it.
+	changed, err := config.Parse("big.yaml", bytes.Replace(data, []byte("[https://o0.p500.example.com,"), []byte("[https://new.example.com, https://o0.p500.example.com,"), 1))
+	if err != nil || changed.Policies["p500"].Equal(cfg.Policies["p500"]) {
+		b.Fatalf("the changed config: %v", err)
+	}
 	g, err := New(cfg, Options{})
 	if err != nil {
 		b.Fatal(err)
