@@ -89,7 +89,7 @@ func (c *Config) check() Errors {
 			k.upstream(u, path, fmt.Sprintf("upstream %q", name))
 		}
 	}
-	ids := make(map[string]int)
+	ids := make(map[string]int, len(c.Routes))
 	for i, r := range c.Routes {
 		path := index("routes", i)
 		if r == nil {

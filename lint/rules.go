@@ -510,7 +510,7 @@ func (l *linter) unreachableRoute() {
 	// with the earlier ones that share those, not with every earlier route.
 	type key struct{ path, prefix, host string }
 	keyOf := func(r *config.Route, host string) key { return key{r.Path, r.PathPrefix, strings.ToLower(host)} }
-	earlier := make(map[key][]int)
+	earlier := make(map[key][]int, len(l.c.Routes))
 	routes := l.c.Routes
 	for j, b := range routes {
 		first := ""
