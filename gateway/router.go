@@ -122,7 +122,7 @@ func commonPrefix(a, b string) int {
 // matched the host and path but not the method (so the gateway answers 405
 // instead of 404).
 func (rt *router) match(host, path, method string) (r *route, wrongMethod *route) {
-	if t := rt.hosts[hostKey(host)]; t != nil {
+	if t := rt.hostTable(host); t != nil {
 		if r := t.match(path, method, &wrongMethod); r != nil {
 			return r, nil
 		}
@@ -131,6 +131,14 @@ func (rt *router) match(host, path, method string) (r *route, wrongMethod *route
 		return r, nil
 	}
 	return nil, wrongMethod
+}
+
+// hostTable returns the table of the routes that name host, or nil.
+func (rt *router) hostTable(host string) *pathTable {
+	if len(rt.hosts) == 0 {
+		return nil
+	}
+	return rt.hosts[hostKey(host)]
 }
 
 func (t *pathTable) match(path, method string, wrong **route) *route {
@@ -186,7 +194,7 @@ func (rt *router) allow(host, path string) string {
 			}
 		}
 	}
-	if t := rt.hosts[hostKey(host)]; t != nil {
+	if t := rt.hostTable(host); t != nil {
 		t.each(path, add)
 	}
 	rt.any.each(path, add)
