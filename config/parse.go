@@ -257,11 +257,31 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []pair {
 		}
 		return nil
 	}
-	var own, merged []pair
-	seen := make(map[string]*yaml.Node)
+	own := make([]pair, 0, len(n.Content)/2)
+	var merged []pair
+	// Keys are looked up in a map only in large mappings: most have a
+	// handful of keys, and 10,000 routes made 20,000 maps.
+	var seen map[string]*yaml.Node
+	if len(n.Content) > 2*smallMapping {
+		seen = make(map[string]*yaml.Node, len(n.Content)/2)
+	}
+	find := func(key string) (*yaml.Node, bool) {
+		if seen != nil {
+			k, ok := seen[key]
+			return k, ok
+		}
+		for _, p := range own {
+			if p.key.Value == key {
+				return p.key, true
+			}
+		}
+		return nil, false
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := deref(n.Content[i]), n.Content[i+1]
-		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+		// Only "<<" or an explicit tag can be a merge key: resolving the
+		// tag of every key costs more than the rest of decoding it.
+		if k.Kind == yaml.ScalarNode && (k.Value == "<<" || k.Tag != "") && k.ShortTag() == "!!merge" {
 			if depth >= maxMergeDepth {
 				d.errorAt(k, path, "merge keys (<<) nested more than %d deep, or merging a mapping into itself", maxMergeDepth)
 				continue
@@ -275,21 +295,35 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []pair {
 			d.errorAt(k, path, "expected a key, got %s", describe(k))
 			continue
 		}
-		if first, dup := seen[k.Value]; dup {
+		if first, dup := find(k.Value); dup {
 			d.errorAt(k, child(path, k.Value), "key %q is already set at line %d", k.Value, first.Line)
 			continue
 		}
-		seen[k.Value] = k
+		if seen != nil {
+			seen[k.Value] = k
+		}
 		own = append(own, pair{k, v})
 	}
-	for _, p := range merged {
-		if _, ok := seen[p.key.Value]; !ok {
+	if seen == nil && len(own)+len(merged) > smallMapping {
+		seen = make(map[string]*yaml.Node, len(own)+len(merged))
+		for _, p := range own {
 			seen[p.key.Value] = p.key
+		}
+	}
+	for _, p := range merged {
+		if _, ok := find(p.key.Value); !ok {
+			if seen != nil {
+				seen[p.key.Value] = p.key
+			}
 			own = append(own, p)
 		}
 	}
 	return own
 }
+
+// smallMapping is the most keys of a mapping whose duplicates pairs finds
+// without a map.
+const smallMapping = 16
 
 func (d *decoder) mergeSources(v *yaml.Node, path string) []*yaml.Node {
 	v = deref(v)
@@ -684,10 +718,15 @@ func (d *decoder) routes(n *yaml.Node, path string) []*Route {
 		what := ""
 		if n = deref(n); n.Kind == yaml.MappingNode {
 			// Name the route by its id in every message, wherever the id
-			// is written.
-			for _, p := range d.pairs(n, path, 0) {
-				if v := deref(p.value); p.key.Value == "id" && v.Kind == yaml.ScalarNode && v.Value != "" {
-					what = "route " + strconv.Quote(v.Value)
+			// is written: among the route's own keys, or else in a mapping
+			// it merges.
+			if id, ok := routeID(n); ok {
+				what = id
+			} else if slices.ContainsFunc(n.Content, func(k *yaml.Node) bool { return k.Value == "<<" }) {
+				for _, p := range d.pairs(n, path, 0) {
+					if v := deref(p.value); p.key.Value == "id" && v.Kind == yaml.ScalarNode && v.Value != "" {
+						what = "route " + strconv.Quote(v.Value)
+					}
 				}
 			}
 		}
@@ -698,6 +737,20 @@ func (d *decoder) routes(n *yaml.Node, path string) []*Route {
 			func(key, p string, v *yaml.Node) { routeFields[key](d, r, p, what, v) })
 	})
 	return routes
+}
+
+// routeID returns "route \"ID\"" for the first id among the route's own
+// keys, and whether there is one.
+func routeID(n *yaml.Node) (string, bool) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := deref(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == "id" {
+			if v := deref(n.Content[i+1]); v.Kind == yaml.ScalarNode && v.Value != "" {
+				return "route " + strconv.Quote(v.Value), true
+			}
+			return "", true
+		}
+	}
+	return "", false
 }
 
 // routeFields decode the keys of a route; what names the route.
