@@ -59,7 +59,8 @@ type Result struct {
 	// ExposedHeaders lists the response headers the page may read, when
 	// allowed.
 	ExposedHeaders []string `json:"exposed_headers,omitempty"`
-	// Warnings name what passed in Chrome but fails elsewhere.
+	// Warnings name what passed in Chrome but fails elsewhere and, after
+	// Client.Warn, what lets this page in but should not.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -140,7 +141,7 @@ func (c *Client) send(ctx context.Context, res *Result, req *Request, build func
 	}
 	resp, err := rt.RoundTrip(hr)
 	if err != nil {
-		return nil, fmt.Errorf("browser: %s %s: %w", hr.Method, hr.URL, err)
+		return nil, fmt.Errorf("%s %s: %w", hr.Method, hr.URL, err)
 	}
 	_, _ = io.CopyN(io.Discard, resp.Body, maxBody)
 	resp.Body.Close()

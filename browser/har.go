@@ -48,15 +48,15 @@ func ReadHAR(r io.Reader) ([]HAREntry, error) {
 		return nil, err
 	}
 	if len(data) > MaxHARSize {
-		return nil, fmt.Errorf("har: larger than %d MiB", MaxHARSize>>20)
+		return nil, fmt.Errorf("larger than %d MiB", MaxHARSize>>20)
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("har: not a HAR file: %w", err)
+		return nil, fmt.Errorf("not a HAR file: %w", err)
 	}
 	entries := make([]HAREntry, 0, len(doc.Log.Entries))
 	for i, e := range doc.Log.Entries {
 		if e.Request.Method == "" || e.Request.URL == "" {
-			return nil, fmt.Errorf("har: entry %d has no request method or URL", i)
+			return nil, fmt.Errorf("entry %d has no request method or URL", i)
 		}
 		entries = append(entries, HAREntry{
 			Method:         e.Request.Method,

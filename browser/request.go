@@ -78,7 +78,7 @@ type Request struct {
 func NewRequest(rawURL, origin, method string, header http.Header, credentials bool) (*Request, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("browser: invalid URL %q: %v", rawURL, err)
+		return nil, fmt.Errorf("invalid URL %q: %v", rawURL, err)
 	}
 	u.Fragment, u.RawFragment = "", ""
 	if u.Path == "" && u.Opaque == "" {
@@ -118,37 +118,37 @@ func normalizeMethod(m string) string {
 // validate reports what fetch() would refuse to send.
 func (r *Request) validate() error {
 	if r == nil || r.URL == nil {
-		return errors.New("browser: request has no URL")
+		return errors.New("request has no URL")
 	}
 	if r.URL.Scheme != "http" && r.URL.Scheme != "https" {
-		return fmt.Errorf("browser: URL %q: only http and https URLs can be checked", r.URL.String())
+		return fmt.Errorf("URL %q: only http and https URLs can be checked", r.URL.String())
 	}
 	if r.URL.Host == "" {
-		return fmt.Errorf("browser: URL %q has no host", r.URL.String())
+		return fmt.Errorf("URL %q has no host", r.URL.String())
 	}
 	if hasCredentials(r.URL) {
-		return fmt.Errorf("browser: URL %q includes a username or password; fetch() refuses such URLs (send credentials in a header instead)", r.URL.Redacted())
+		return fmt.Errorf("URL %q includes a username or password; fetch() refuses such URLs (send credentials in a header instead)", r.URL.Redacted())
 	}
 	if err := validateOrigin(r.Origin); err != nil {
 		return err
 	}
 	if !fetch.IsToken(r.Method) {
-		return fmt.Errorf("browser: %q is not a valid method name", r.Method)
+		return fmt.Errorf("%q is not a valid method name", r.Method)
 	}
 	if fetch.ForbiddenMethod(r.Method) {
-		return fmt.Errorf("browser: method %s is forbidden; browsers refuse to send it", r.Method)
+		return fmt.Errorf("method %s is forbidden; browsers refuse to send it", r.Method)
 	}
 	for name, values := range r.Header {
 		if !fetch.IsToken(name) {
-			return fmt.Errorf("browser: %q is not a valid header name", name)
+			return fmt.Errorf("%q is not a valid header name", name)
 		}
 		for _, v := range values {
 			if strings.ContainsAny(v, "\x00\r\n") {
-				return fmt.Errorf("browser: header %s: value %q contains NUL, CR or LF", name, v)
+				return fmt.Errorf("header %s: value %q contains NUL, CR or LF", name, v)
 			}
 		}
 		if fetch.ForbiddenRequestHeader(name, values) {
-			return fmt.Errorf("browser: %s is a forbidden request header: a script cannot set it (browsers drop it silently or refuse the request), so it cannot be part of a CORS check", http.CanonicalHeaderKey(name))
+			return fmt.Errorf("%s is a forbidden request header: a script cannot set it (browsers drop it silently or refuse the request), so it cannot be part of a CORS check", http.CanonicalHeaderKey(name))
 		}
 	}
 	return nil
@@ -165,10 +165,10 @@ func validateOrigin(o string) error {
 	}
 	u, err := url.Parse(o)
 	if err != nil || u.Scheme == "" || u.Host == "" || u.User != nil {
-		return fmt.Errorf("browser: origin %q is not scheme://host[:port]", o)
+		return fmt.Errorf("origin %q is not scheme://host[:port]", o)
 	}
 	if want := serializeOrigin(u); want != o {
-		return fmt.Errorf("browser: origin %q is not serialized as browsers send it; did you mean %q?", o, want)
+		return fmt.Errorf("origin %q is not serialized as browsers send it; did you mean %q?", o, want)
 	}
 	return nil
 }

@@ -145,7 +145,8 @@ type Policy struct {
 	ExposeHeaders    []string
 	AllowCredentials bool
 	// MaxAge is in whole seconds, -1 to 86400: 0 leaves the header out,
-	// -1 disables caching.
+	// -1 disables caching. The file writes it in seconds (7200) or as a
+	// duration ("2h", "-1s").
 	MaxAge              int
 	AllowPrivateNetwork bool
 	TimingAllowOrigin   bool

@@ -32,6 +32,38 @@ func Load(path string) (*Config, error) {
 // error messages. When the config is refused the error is an Errors that
 // lists every problem, each with its line and column.
 func Parse(filename string, data []byte) (*Config, error) {
+	c, err := Decode(filename, data)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ParseLiteral is Parse without the substitution of environment variables:
+// ${NAME} and $$ stay as they are. It reads configs that come from
+// elsewhere than the gateway's own file, such as the Admin API's requests
+// and a cluster's resources, which must not read (nor echo in an error)
+// the gateway's environment.
+func ParseLiteral(filename string, data []byte) (*Config, error) {
+	c, err := decode(filename, data, false)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Decode does what Parse does, but returns the config even when Parse
+// refuses it, together with the same error: tools that audit a config
+// (crossgate lint) must look at one that the gateway refuses. The Config
+// is nil only when the text is not YAML or is empty; otherwise it holds
+// everything that could be decoded, and values that could not are left
+// zero (a route may be nil, a policy name may name no policy). A Config
+// that Decode returned with an error must never be served.
+func Decode(filename string, data []byte) (*Config, error) {
+	return decode(filename, data, true)
+}
+
+func decode(filename string, data []byte, substitute bool) (*Config, error) {
 	d := &decoder{
 		file: filename,
 		// About one value per 12 bytes of a large file: growing the map
@@ -50,7 +82,9 @@ func Parse(filename string, data []byte) (*Config, error) {
 		// meant to serve nothing; refusing it keeps the last good config.
 		return nil, Errors{{File: filename, Line: 1, Col: 1, Msg: "the config is empty"}}
 	}
-	d.substitute(root)
+	if substitute {
+		d.substitute(root)
+	}
 	c := d.config(root)
 	c.file, c.pos = filename, d.pos
 	c.compiled = &compiledPolicies{m: make(map[*Policy]compiledPolicy, len(c.Policies))}
@@ -60,7 +94,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 	errs := d.errs
 	if d.budget < 0 {
 		// What was cut short would only add errors about missing values.
-		return nil, errs.sorted()
+		return c, errs.sorted()
 	}
 	for _, e := range c.check() {
 		if !d.explains(e) {
@@ -68,7 +102,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errs.sorted()
+		return c, errs.sorted()
 	}
 	return c, nil
 }
@@ -109,22 +143,56 @@ var parserProblems = []string{
 	"found undefined tag handle",
 }
 
+// SyntaxError returns the error of the YAML library (go.yaml.in/yaml/v3)
+// about data, the text of file, as an Error at the line the library names,
+// which it counts from 0 for some problems and from 1 for others. A tab in
+// the indentation of that line is named as such.
+func SyntaxError(file string, data []byte, err error) *Error {
+	e := &Error{File: file, Line: 1, Col: 1, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		e.Msg = m[2]
+		if slices.ContainsFunc(parserProblems, func(p string) bool { return strings.HasPrefix(e.Msg, p) }) {
+			e.Line++
+		}
+	}
+	if col := indentTab(data, e.Line); col > 0 {
+		e.Col = col
+		e.Msg = "a tab in the indentation; YAML indents with spaces only"
+	}
+	e.Msg = "invalid YAML: " + e.Msg
+	return e
+}
+
+// indentTab returns the 1-based column of the first tab in the indentation
+// of line n of data (counting from 1), or 0 if it has none. The YAML
+// library reports such a tab as a character that "cannot start any token",
+// which does not say what to change.
+func indentTab(data []byte, n int) int {
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			return 0
+		}
+		data = data[j+1:]
+	}
+	for i, c := range data {
+		switch c {
+		case ' ':
+			continue
+		case '\t':
+			return i + 1
+		}
+		return 0
+	}
+	return 0
+}
+
 // parseYAML returns the document's root node, or nil for an empty
 // document.
 func (d *decoder) parseYAML(data []byte) (root *yaml.Node, err error) {
 	syntaxError := func(err error) error {
-		e := &Error{File: d.file, Line: 1, Col: 1, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			e.Line, _ = strconv.Atoi(m[1])
-			e.Msg = m[2]
-			// The YAML library reports the line of its parser's errors
-			// counting from 0, and of its scanner's from 1.
-			if slices.ContainsFunc(parserProblems, func(p string) bool { return strings.HasPrefix(e.Msg, p) }) {
-				e.Line++
-			}
-		}
-		e.Msg = "invalid YAML: " + e.Msg
-		return Errors{e}
+		return Errors{SyntaxError(d.file, data, err)}
 	}
 	// A bad file must produce an error, not take the gateway down, whatever
 	// the YAML library does with it.
@@ -555,6 +623,32 @@ func (d *decoder) duration(n *yaml.Node, path, what string) time.Duration {
 	return v
 }
 
+// maxAge decodes max_age: whole seconds, as Access-Control-Max-Age counts
+// them (7200), or a duration as timeout takes one ("2h"), so that a file
+// can write both the same way.
+func (d *decoder) maxAge(n *yaml.Node, path, what string) int {
+	s, ok := d.scalar(n, path, what, `seconds or a duration such as "2h"`)
+	if !ok {
+		return 0
+	}
+	if d.tag(s) == "!!int" {
+		return d.smallInt(s, path, what)
+	}
+	v, err := time.ParseDuration(s.Value)
+	switch {
+	case err != nil:
+		d.errorAt(s, path, "%s: expected seconds (7200) or a duration such as \"2h\", got %s", what, describe(s))
+		return 0
+	case v%time.Second != 0:
+		d.errorAt(s, path, "%s: %s is not a whole number of seconds, which is all Access-Control-Max-Age can say", what, s.Value)
+		return 0
+	case v/time.Second > 1<<31:
+		d.errorAt(s, path, "%s: %s is too large", what, s.Value)
+		return 0
+	}
+	return int(v / time.Second)
+}
+
 // config decodes the document's root.
 func (d *decoder) config(root *yaml.Node) *Config {
 	c := &Config{Listen: DefaultListen}
@@ -646,7 +740,7 @@ func (d *decoder) policy(n *yaml.Node, path, what string) *Policy {
 		"allow_headers":         func(k string, v *yaml.Node) { p.AllowHeaders = d.strs(v, k, in("allow_headers")) },
 		"expose_headers":        func(k string, v *yaml.Node) { p.ExposeHeaders = d.strs(v, k, in("expose_headers")) },
 		"allow_credentials":     func(k string, v *yaml.Node) { p.AllowCredentials = d.boolean(v, k, in("allow_credentials")) },
-		"max_age":               func(k string, v *yaml.Node) { p.MaxAge = d.smallInt(v, k, in("max_age")) },
+		"max_age":               func(k string, v *yaml.Node) { p.MaxAge = d.maxAge(v, k, in("max_age")) },
 		"allow_private_network": func(k string, v *yaml.Node) { p.AllowPrivateNetwork = d.boolean(v, k, in("allow_private_network")) },
 		"timing_allow_origin":   func(k string, v *yaml.Node) { p.TimingAllowOrigin = d.boolean(v, k, in("timing_allow_origin")) },
 		"preflight_status":      func(k string, v *yaml.Node) { p.PreflightStatus = d.smallInt(v, k, in("preflight_status")) },

@@ -155,7 +155,7 @@ routes:
   web:
     allow_origins: https://app.example.com
     allow_credentials: yes
-    max_age: 2h
+    max_age: 2 hours
 upstreams:
   a: {targets: ["http://127.0.0.1:1"], timeout: 30}
 routes: {id: r}
@@ -163,7 +163,7 @@ routes: {id: r}
 			want: []string{
 				`f.yaml:3:20: policy "web": allow_origins: expected a list of strings, got "https://app.example.com"`,
 				`f.yaml:4:24: policy "web": allow_credentials: expected true or false, got "yes"`,
-				`f.yaml:5:14: policy "web": max_age: expected an integer, got "2h"`,
+				`f.yaml:5:14: policy "web": max_age: expected seconds (7200) or a duration such as "2h", got "2 hours"`,
 				`f.yaml:7:49: upstream "a": timeout: expected a duration such as "30s" or "1m30s", got "30"`,
 				`f.yaml:8:9: routes: expected a list, got a mapping`,
 			},
@@ -343,6 +343,7 @@ routes:
   a: {targets: [ftp://x.example.com, "http://", "http://u:p@127.0.0.1:1", "http://127.0.0.1:1/?q"], timeout: 0s}
   b: {targets: []}
   c: {timeout: -1s}
+  d: {targets: [127.0.0.1:9001, localhost:9001]}
 `,
 			want: []string{
 				`f.yaml:2:17: upstream "a": target "ftp://x.example.com" must be an absolute http:// or https:// URL`,
@@ -353,6 +354,8 @@ routes:
 				`f.yaml:3:7: upstream "b": at least one target is required, such as http://127.0.0.1:9001`,
 				`f.yaml:4:3: upstream "c": at least one target is required, such as http://127.0.0.1:9001`,
 				`f.yaml:4:16: upstream "c": timeout must be positive, such as 30s`,
+				`f.yaml:5:17: upstream "d": target "127.0.0.1:9001" has no scheme: write "http://127.0.0.1:9001" (or https://)`,
+				`f.yaml:5:33: upstream "d": target "localhost:9001" has no scheme: write "http://localhost:9001" (or https://)`,
 			},
 		},
 		{
@@ -494,6 +497,16 @@ listen 3
 			want: []string{`f.yaml:3:1: invalid YAML: could not find expected ':'`},
 		},
 		{
+			name: "a tab in the indentation",
+			yaml: "listen: 127.0.0.1:8080\npolicies:\n\tweb:\n\t\tallow_origins: [https://app.example.com]\n",
+			want: []string{`f.yaml:3:1: invalid YAML: a tab in the indentation; YAML indents with spaces only`},
+		},
+		{
+			name: "a tab after spaces in the indentation",
+			yaml: "policies:\n  web:\n  \tallow_origins: [https://app.example.com]\n",
+			want: []string{`f.yaml:3:3: invalid YAML: a tab in the indentation; YAML indents with spaces only`},
+		},
+		{
 			name: "undefined anchor",
 			yaml: "listen: *nope\n",
 			want: []string{`f.yaml:1:1: invalid YAML: unknown anchor 'nope' referenced`},
@@ -528,7 +541,7 @@ listen: nowhere
 `,
 			want: []string{
 				`f.yaml:2:32: route "r": upstream "missing" is not defined`,
-				`f.yaml:4:17: upstream "a": target "x" must be an absolute http:// or https:// URL`,
+				`f.yaml:4:17: upstream "a": target "x" has no scheme: write "http://x" (or https://)`,
 				`f.yaml:6:23: policy "p": allow_origins[0] "*": "*" cannot be used with allow_credentials: browsers refuse it; list the origins that need credentials`,
 				`f.yaml:7:9: listen: "nowhere" is not host:port; write e.g. 127.0.0.1:8080, or :8080 for every interface`,
 			},
@@ -863,6 +876,40 @@ func TestPerRouteMetrics(t *testing.T) {
 	}
 }
 
+func TestDecode(t *testing.T) {
+	const refused = "listen: 127.0.0.1:8080\npolicies:\n  web: {allow_origins: [\"*\"], allow_credentials: true}\nupstreams:\n  api: {targets: [http://127.0.0.1:9001]}\nroutes:\n  - {id: api, path_prefix: /, upstream: nowhere, cors: web}\n"
+	tests := []struct {
+		name       string
+		text       string
+		wantConfig bool
+		wantErrs   int
+	}{
+		{"valid: the config, no error", designExample, true, 0},
+		{"refused by validation: the config and every error", refused, true, 2},
+		{"not YAML: no config", "listen: [\n", false, 1},
+		{"empty: no config", "", false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("CROSSGATE_ADMIN_KEY", "0123456789abcdef0123")
+			c, err := config.Decode("d.yaml", []byte(tt.text))
+			if (c != nil) != tt.wantConfig {
+				t.Errorf("config %v, want one: %v", c != nil, tt.wantConfig)
+			}
+			var es config.Errors
+			if errors.As(err, &es); len(es) != tt.wantErrs {
+				t.Errorf("%d errors, want %d: %v", len(es), tt.wantErrs, err)
+			}
+			if _, perr := config.Parse("d.yaml", []byte(tt.text)); (perr == nil) != (tt.wantErrs == 0) {
+				t.Errorf("Parse and Decode disagree: %v / %v", perr, err)
+			}
+			if tt.wantConfig && tt.wantErrs > 0 && c.Policies["web"] == nil {
+				t.Error("the refused config lost its policy")
+			}
+		})
+	}
+}
+
 // TestParseBoundsMergeExpansion parses policies that merge the previous one
 // ten times over, 10^8 values from a file of a few hundred bytes: Parse
 // must stop at its bound with one error, not expand them or list the
@@ -877,5 +924,41 @@ func TestParseBoundsMergeExpansion(t *testing.T) {
 	var errs config.Errors
 	if !errors.As(err, &errs) || len(errs) != 1 || !strings.Contains(errs[0].Error(), "the document expands to too many values") {
 		t.Fatalf("Parse = %v, want one error: the document expands to too many values", err)
+	}
+}
+
+// TestMaxAgeForms: max_age is written in seconds, as the header counts
+// them, or as a duration, as timeout is.
+func TestMaxAgeForms(t *testing.T) {
+	tests := []struct {
+		value string
+		want  int    // seconds
+		err   string // the error, when refused
+	}{
+		{"7200", 7200, ""},
+		{"2h", 7200, ""},
+		{"90m", 5400, ""},
+		{"-1", -1, ""},
+		{"-1s", -1, ""},
+		{"1.5s", 0, `max_age: 1.5s is not a whole number of seconds`},
+		{"2 hours", 0, `max_age: expected seconds (7200) or a duration such as "2h", got "2 hours"`},
+		{"48h", 0, `max_age 172800 is not from -1 (no caching) to 86400 seconds`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			c, err := config.Parse("f.yaml", []byte("policies: {web: {allow_origins: [https://app.example.com], max_age: "+tt.value+"}}\n"))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Policies["web"].MaxAge; got != tt.want {
+				t.Errorf("MaxAge = %d, want %d", got, tt.want)
+			}
+		})
 	}
 }

@@ -366,6 +366,10 @@ func (k *checker) count(path, what, key string, v, lo int, low string, hi int) {
 func targetProblem(t string) string {
 	u, err := url.Parse(t)
 	switch {
+	case !strings.Contains(t, "://"):
+		// "127.0.0.1:9001" does not even parse; "localhost:9001" parses
+		// with the scheme "localhost".
+		return "has no scheme: write " + strconv.Quote("http://"+t) + " (or https://)"
 	case err != nil:
 		return "is not a URL: " + strings.TrimPrefix(err.Error(), "parse "+strconv.Quote(t)+": ")
 	case u.Scheme != "http" && u.Scheme != "https":

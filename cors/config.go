@@ -16,8 +16,11 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// Config describes a CORS policy. The zero value allows nothing; New checks
-// a Config and compiles it into a Policy.
+// Config describes a CORS policy: every origin, method and header it does
+// not list is refused. New checks a Config and compiles it into a Policy; it
+// refuses a Config without origins (the zero Config among them), since a
+// policy that lets no page in is a mistake rather than a choice. Unlike
+// rs/cors, an empty list never means "everything": "*" must be written.
 type Config struct {
 	// AllowOrigins lists the origins allowed to read responses. Each entry is
 	// an origin in the form browsers send ("https://app.example.com": lower
@@ -36,12 +39,15 @@ type Config struct {
 
 	// AllowMethods lists the methods a preflight may ask for, matched case
 	// sensitively as browsers do. GET, HEAD and POST need no preflight and are
-	// always allowed. "*" allows every method (not with credentials).
+	// always allowed. "*" allows every method (not with credentials). An
+	// accepted preflight's Access-Control-Allow-Methods is this whole list.
 	AllowMethods []string
 
 	// AllowHeaders lists the request headers a preflight may ask for, in any
 	// case. "*" allows every header except Authorization, which must be
 	// listed by name (the Fetch standard's rule), and not with credentials.
+	// An accepted preflight's Access-Control-Allow-Headers is this whole
+	// list, each name once, as written.
 	AllowHeaders []string
 
 	// ExposeHeaders lists the response headers that scripts may read beyond
@@ -197,6 +203,8 @@ type compiled struct {
 	anyMethod    bool
 	headers      *headerlist.Set
 	expose       string // joined ExposeHeaders, or ""
+	acam         string // joined AllowMethods, or ""
+	acah         string // joined AllowHeaders, or ""
 	maxAge       string // value of Access-Control-Max-Age, or ""
 	status       int
 	preflightVar string // Vary value on preflights
@@ -266,9 +274,13 @@ func compile(c Config) (*compiled, error) {
 		add("AllowOrigins", -1, "", ProblemNoOrigins, "no origin is allowed; list at least one origin in AllowOrigins or AllowOriginRegex")
 	}
 
+	var acam []string
 	for i, m := range c.AllowMethods {
 		switch {
 		case m == "*":
+			if !cc.anyMethod {
+				acam = append(acam, m)
+			}
 			cc.anyMethod = true
 			if c.AllowCredentials {
 				add("AllowMethods", i, m, ProblemWildcardCredentials, `"*" means a method literally named "*" when credentials are allowed; list the methods`)
@@ -287,13 +299,15 @@ func compile(c Config) (*compiled, error) {
 		if _, dup := cc.methods[m]; !dup {
 			cc.methods[m] = struct{}{}
 			cc.fewMethods = append(cc.fewMethods, m)
+			acam = append(acam, m)
 		}
 	}
+	cc.acam = strings.Join(acam, ", ")
 	if len(cc.fewMethods) > fewMethods {
 		cc.fewMethods = nil
 	}
 
-	var headers []string
+	var headers, acah []string
 	for i, h := range c.AllowHeaders {
 		lh := strings.ToLower(h)
 		switch {
@@ -314,9 +328,13 @@ func compile(c Config) (*compiled, error) {
 			add("AllowHeaders", i, h, ProblemHeaderForbidden, "a forbidden request header: browsers never let scripts set it; remove it")
 			continue
 		}
+		if !slices.Contains(headers, lh) {
+			acah = append(acah, h)
+		}
 		headers = append(headers, lh)
 	}
 	cc.headers = headerlist.NewSet(headers)
+	cc.acah = strings.Join(acah, ", ")
 
 	var expose []string
 	for i, h := range c.ExposeHeaders {
@@ -343,6 +361,10 @@ func compile(c Config) (*compiled, error) {
 		add("MaxAge", -1, c.MaxAge.String(), ProblemMaxAgeOutOfRange, "must be between -1s (no caching) and 24h; browsers cap it anyway (Chrome at 2h)")
 	case c.MaxAge < 0:
 		cc.maxAge = "0"
+	case c.MaxAge > 0 && c.MaxAge < time.Second:
+		// MaxAge: 7200 is 7200 ns: seconds written as a bare number.
+		add("MaxAge", -1, c.MaxAge.String(), ProblemMaxAgeNotWholeSeconds,
+			"is under a second: a time.Duration counts nanoseconds, so %d means %s; write %d * time.Second", int64(c.MaxAge), c.MaxAge, int64(c.MaxAge))
 	case c.MaxAge%time.Second != 0:
 		add("MaxAge", -1, c.MaxAge.String(), ProblemMaxAgeNotWholeSeconds, "must be a whole number of seconds")
 	case c.MaxAge > 0:

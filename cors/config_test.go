@@ -178,6 +178,7 @@ func TestNewRefusesInvalidConfigs(t *testing.T) {
 		{"max age/below -1s", one(func(c *cors.Config) { c.MaxAge = -2 * time.Second }), []string{"MaxAge[-1] -2s"}},
 		{"max age/above 24h", one(func(c *cors.Config) { c.MaxAge = 24*time.Hour + time.Second }), []string{"MaxAge[-1] 24h0m1s"}},
 		{"max age/fraction of a second", one(func(c *cors.Config) { c.MaxAge = 1500 * time.Millisecond }), []string{"MaxAge[-1] 1.5s"}},
+		{"max age/seconds written as nanoseconds", one(func(c *cors.Config) { c.MaxAge = 7200 }), []string{"MaxAge[-1] 7.2µs"}},
 
 		{"regex/does not compile", one(func(c *cors.Config) { c.AllowOriginRegex = []string{`https://(a\.example\.com`} }), []string{`AllowOriginRegex[0] https://(a\.example\.com`}},
 		{"regex/Perl lookahead", one(func(c *cors.Config) { c.AllowOriginRegex = []string{`https://(?!evil).*`} }), []string{`AllowOriginRegex[0] https://(?!evil).*`}},
@@ -368,5 +369,15 @@ func TestConfigErrorsOfOtherErrors(t *testing.T) {
 	// A loader that wraps the error with its context keeps the details.
 	if got := cors.ConfigErrors(fmt.Errorf("policy web: %w", errB)); len(got) != 2 {
 		t.Errorf("ConfigErrors of a wrapped error = %v, want 2 errors", got)
+	}
+}
+
+// TestMaxAgeInNanoseconds: MaxAge: 7200, as rs/cors and the config file
+// write seconds, is 7.2µs; the error says how to write two hours.
+func TestMaxAgeInNanoseconds(t *testing.T) {
+	_, err := cors.New(cors.Config{AllowOrigins: []string{"https://app.example.com"}, MaxAge: 7200})
+	const want = `cors: MaxAge "7.2µs": is under a second: a time.Duration counts nanoseconds, so 7200 means 7.2µs; write 7200 * time.Second`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
 	}
 }

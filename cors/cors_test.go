@@ -378,19 +378,19 @@ func TestActualRequests(t *testing.T) {
 	})
 }
 
-// allowedPreflight is what webConfig answers to an accepted preflight.
-func allowedPreflight(origin, method string, acrh ...string) http.Header {
-	h := http.Header{
+// allowedPreflight is what webConfig answers to an accepted preflight from
+// origin, whatever method and headers it asked for: the policy's whole
+// lists, which browsers cache.
+func allowedPreflight(origin string) http.Header {
+	return http.Header{
 		"Access-Control-Allow-Origin":      {origin},
 		"Access-Control-Allow-Credentials": {"true"},
-		"Access-Control-Allow-Methods":     {method},
+		"Access-Control-Allow-Methods":     {"GET, POST, PUT, DELETE"},
+		"Access-Control-Allow-Headers":     {"Content-Type, Authorization"},
+		"Access-Control-Expose-Headers":    {"X-Request-Id"},
 		"Access-Control-Max-Age":           {"7200"},
 		"Vary":                             {preflightVary},
 	}
-	if len(acrh) > 0 {
-		h["Access-Control-Allow-Headers"] = acrh
-	}
-	return h
 }
 
 // refusedPreflight is every refused preflight's answer: Vary and nothing
@@ -406,18 +406,18 @@ func TestPreflights(t *testing.T) {
 	}
 	runExchanges(t, []exchangeCase{
 		{
-			name:       "accepted preflight is 204 with every header",
+			name:       "accepted preflight is 204 with the policy's whole lists",
 			cfg:        webConfig,
 			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: PUT", "Access-Control-Request-Headers: authorization,content-type"),
 			wantStatus: http.StatusNoContent,
-			wantHeader: allowedPreflight("https://app.example.com", "PUT", "authorization,content-type"),
+			wantHeader: allowedPreflight("https://app.example.com"),
 		},
 		{
 			name:       "accepted preflight without request headers",
 			cfg:        webConfig,
 			req:        newRequest("OPTIONS", "Origin: https://a.b.example.com", "Access-Control-Request-Method: DELETE"),
 			wantStatus: http.StatusNoContent,
-			wantHeader: allowedPreflight("https://a.b.example.com", "DELETE"),
+			wantHeader: allowedPreflight("https://a.b.example.com"),
 		},
 		{
 			name:       "PreflightStatus 200",
@@ -461,7 +461,7 @@ func TestPreflights(t *testing.T) {
 			}),
 			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: UNLOCK"),
 			wantStatus: http.StatusNoContent,
-			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"UNLOCK"}, "Vary": {preflightVary}},
+			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PUT, DELETE, PATCH, PURGE, LINK, UNLINK, COPY, MOVE, LOCK, UNLOCK"}, "Vary": {preflightVary}},
 		},
 		{
 			name: "many listed methods are still case sensitive",
@@ -473,11 +473,11 @@ func TestPreflights(t *testing.T) {
 			wantHeader: refusedPreflight,
 		},
 		{
-			name:       "GET is always allowed",
+			name:       "GET is always allowed, and the answer lists the policy's methods",
 			cfg:        single(func(c *cors.Config) {}),
 			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: GET"),
 			wantStatus: http.StatusNoContent,
-			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"GET"}, "Vary": {preflightVary}},
+			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PUT"}, "Vary": {preflightVary}},
 		},
 		{
 			name:       "HEAD is always allowed",
@@ -505,14 +505,14 @@ func TestPreflights(t *testing.T) {
 			cfg:        single(func(c *cors.Config) { c.AllowMethods = nil; c.AllowHeaders = []string{"X-Foo"} }),
 			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: POST", "Access-Control-Request-Headers: x-foo"),
 			wantStatus: http.StatusNoContent,
-			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"POST"}, "Access-Control-Allow-Headers": {"x-foo"}, "Vary": {preflightVary}},
+			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"POST"}, "Access-Control-Allow-Headers": {"X-Foo"}, "Vary": {preflightVary}},
 		},
 		{
 			name:       "methods * allows any method",
 			cfg:        single(func(c *cors.Config) { c.AllowMethods = []string{"*"} }),
 			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: PURGE"),
 			wantStatus: http.StatusNoContent,
-			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PURGE"}, "Vary": {preflightVary}},
+			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"*"}, "Vary": {preflightVary}},
 		},
 		{
 			name:       "malformed method",
@@ -547,14 +547,14 @@ func TestPreflights(t *testing.T) {
 			cfg:        single(func(c *cors.Config) { c.AllowHeaders = []string{"*"} }),
 			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: PUT", "Access-Control-Request-Headers: x-anything,content-type"),
 			wantStatus: http.StatusNoContent,
-			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PUT"}, "Access-Control-Allow-Headers": {"x-anything,content-type"}, "Vary": {preflightVary}},
+			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PUT"}, "Access-Control-Allow-Headers": {"*"}, "Vary": {preflightVary}},
 		},
 		{
 			name:       "headers * with Authorization listed covers Authorization",
 			cfg:        single(func(c *cors.Config) { c.AllowHeaders = []string{"*", "Authorization"} }),
 			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: PUT", "Access-Control-Request-Headers: authorization,x-anything"),
 			wantStatus: http.StatusNoContent,
-			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PUT"}, "Access-Control-Allow-Headers": {"authorization,x-anything"}, "Vary": {preflightVary}},
+			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PUT"}, "Access-Control-Allow-Headers": {"*, Authorization"}, "Vary": {preflightVary}},
 		},
 		{
 			name:       "header not listed",
@@ -640,17 +640,27 @@ func TestPreflights(t *testing.T) {
 			wantStatus: http.StatusNoContent,
 			wantHeader: http.Header{
 				"Access-Control-Allow-Origin":  {"*"},
-				"Access-Control-Allow-Methods": {"PATCH"},
-				"Access-Control-Allow-Headers": {"x-foo"},
+				"Access-Control-Allow-Methods": {"*"},
+				"Access-Control-Allow-Headers": {"*"},
 				"Vary":                         {preflightVary},
 			},
 		},
 		{
-			name:       "preflight does not send expose headers or Timing-Allow-Origin",
+			name:       "preflight sends expose headers, as the Gateway API asks, but not Timing-Allow-Origin",
 			cfg:        single(func(c *cors.Config) { c.ExposeHeaders = []string{"X-Request-Id"}; c.TimingAllowOrigin = true }),
 			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: PUT"),
 			wantStatus: http.StatusNoContent,
-			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PUT"}, "Vary": {preflightVary}},
+			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PUT"}, "Access-Control-Expose-Headers": {"X-Request-Id"}, "Vary": {preflightVary}},
+		},
+		{
+			name: "methods and headers are listed once each, as written",
+			cfg: single(func(c *cors.Config) {
+				c.AllowMethods = []string{"PUT", "DELETE", "PUT"}
+				c.AllowHeaders = []string{"X-Foo", "content-type", "x-foo"}
+			}),
+			req:        newRequest("OPTIONS", o, "Access-Control-Request-Method: DELETE"),
+			wantStatus: http.StatusNoContent,
+			wantHeader: http.Header{"Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"PUT, DELETE"}, "Access-Control-Allow-Headers": {"X-Foo, content-type"}, "Vary": {preflightVary}},
 		},
 	})
 }
@@ -707,8 +717,8 @@ func TestRequestHeaderForms(t *testing.T) {
 				if w.Code != http.StatusNoContent {
 					t.Errorf("status = %d, want 204", w.Code)
 				}
-				if got := w.Header()["Access-Control-Allow-Headers"]; !reflect.DeepEqual(got, tc.lines) {
-					t.Errorf("Access-Control-Allow-Headers = %q, want the request's lines %q", got, tc.lines)
+				if got, want := w.Header()["Access-Control-Allow-Headers"], []string{"Content-Type, X-Foo, Authorization"}; !reflect.DeepEqual(got, want) {
+					t.Errorf("Access-Control-Allow-Headers = %q, want the policy's list %q", got, want)
 				}
 				return
 			}
@@ -1008,7 +1018,7 @@ func TestPolicyReplacesStaleCORSHeaders(t *testing.T) {
 	}{
 		{"actual", newRequest("GET", "Origin: https://app.example.com"), handlerStatus, allowedActual("https://app.example.com")},
 		{"preflight", newRequest("OPTIONS", "Origin: https://app.example.com", "Access-Control-Request-Method: PUT"),
-			http.StatusNoContent, allowedPreflight("https://app.example.com", "PUT")},
+			http.StatusNoContent, allowedPreflight("https://app.example.com")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

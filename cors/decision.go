@@ -103,9 +103,17 @@ const (
 // policy allows it and why, and the headers to write. It holds no reference
 // to a ResponseWriter; Apply writes the headers.
 type Decision struct {
-	Kind    Kind
+	// Kind says whether the request is a preflight, an actual CORS request
+	// or not a CORS request at all (no Origin).
+	Kind Kind
+	// Allowed reports whether the policy lets the page read the response
+	// (for a preflight: send the actual request). A request without Origin
+	// is Allowed only under a static "*" policy, whose headers go on every
+	// response.
 	Allowed bool
-	Reason  Reason
+	// Reason is the stable code of the outcome: ReasonAllowed, or why the
+	// request was refused (ReasonOriginNotAllowed, ...), or ReasonNoOrigin.
+	Reason Reason
 	// Status is the status to answer a preflight with: the policy's success
 	// status, or 403 when refused. It is 0 for other kinds, whose status is
 	// the handler's.
@@ -113,12 +121,10 @@ type Decision struct {
 	// Detail names what was refused: the header or method, as sent.
 	Detail string
 
-	// The headers, each written when not empty. acah holds the request's
-	// own Access-Control-Request-Headers lines, echoed.
-	acao, expose, tao, acam, maxAge, vary string
-	credentials, pna                      bool
-	acah                                  []string
-	slabs                                 *slabAlloc
+	// The headers, each written when not empty.
+	acao, expose, tao, acam, acah, maxAge, vary string
+	credentials, pna                            bool
+	slabs                                       *slabAlloc
 }
 
 // Decide applies the policy to a request. It reads only the request's method
@@ -242,7 +248,19 @@ func (c *compiled) decide(d *Decision, method string, h http.Header, origins []s
 	} else {
 		d.acao, d.credentials = o, c.cfg.AllowCredentials
 	}
-	d.acam, d.acah, d.maxAge = m, acrh, c.maxAge
+	// The policy's whole lists, not only what this preflight asked for:
+	// browsers cache every method and header name of the answer, so that
+	// one preflight covers the page's later calls (Fetch, "CORS-preflight
+	// cache"). With no method listed, the method asked for is one of GET,
+	// HEAD and POST, which need no listing; it is named all the same, for
+	// clients that look for it.
+	d.acam, d.acah, d.maxAge = c.acam, c.acah, c.maxAge
+	if d.acam == "" {
+		d.acam = m
+	}
+	// Browsers ignore Access-Control-Expose-Headers on a preflight; the
+	// Gateway API's CORS conformance asks for it there all the same.
+	d.expose = c.expose
 }
 
 // matchOrigin reports whether the policy allows o, the value of a request's
@@ -288,7 +306,7 @@ func (c *compiled) allowsMethod(m string) bool {
 // is fresh: nothing in h is shared with another request, so a handler may
 // change h freely.
 func (d *Decision) Apply(h http.Header) {
-	need := len(d.acah) + b2i(d.acao != "") + b2i(d.expose != "") + b2i(d.tao != "") +
+	need := b2i(d.acah != "") + b2i(d.acao != "") + b2i(d.expose != "") + b2i(d.tao != "") +
 		b2i(d.acam != "") + b2i(d.maxAge != "") + b2i(d.credentials) + b2i(d.pna)
 	// old are the Vary lines already there, add the lines to add: at most
 	// one per name of d.vary, which has at most four.
@@ -331,10 +349,10 @@ func (d *Decision) Apply(h http.Header) {
 		h[headerACAM] = buf[i : i+1 : i+1]
 		i++
 	}
-	if n := len(d.acah); n > 0 {
-		copy(buf[i:], d.acah)
-		h[headerACAH] = buf[i : i+n : i+n]
-		i += n
+	if d.acah != "" {
+		buf[i] = d.acah
+		h[headerACAH] = buf[i : i+1 : i+1]
+		i++
 	}
 	if d.maxAge != "" {
 		buf[i] = d.maxAge

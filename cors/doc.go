@@ -24,6 +24,11 @@
 //     example.com itself; ":*" matches any port, and no port.
 //   - A preflight is OPTIONS with Origin and Access-Control-Request-Method;
 //     any other OPTIONS request goes to the next handler.
+//   - An accepted preflight lists the policy's whole AllowMethods and
+//     AllowHeaders, whatever it asked for: browsers cache every method and
+//     header name of the answer, so one preflight covers the page's later
+//     calls. It carries ExposeHeaders too, which browsers ignore there and
+//     the Gateway API's CORS conformance asks for.
 //   - Methods match case-sensitively, as browsers match them; GET, HEAD and
 //     POST are always allowed.
 //   - "*" in AllowHeaders never covers Authorization.

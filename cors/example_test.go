@@ -97,7 +97,7 @@ func ExamplePolicy_Decide() {
 	}
 	// Output:
 	// kind=preflight allowed=true reason=allowed status=204 detail=""
-	// Access-Control-Allow-Headers: content-type
+	// Access-Control-Allow-Headers: Content-Type
 	// Access-Control-Allow-Methods: PUT
 	// Access-Control-Allow-Origin: https://app.example.com
 	// Access-Control-Max-Age: 3600

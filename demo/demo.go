@@ -8,13 +8,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/crossgate/crossgate/admin"
 	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/decisions"
 	"github.com/crossgate/crossgate/gateway"
 	"github.com/crossgate/crossgate/internal/h1"
 )
@@ -24,7 +27,11 @@ type Options struct {
 	GatewayPort int // the gateway, on 127.0.0.1
 	AllowedPort int // the allowed page, served on localhost
 	OtherPort   int // the other page, served on 127.0.0.1
+	AdminPort   int // the admin listener with the console, on 127.0.0.1
 	Logger      *slog.Logger
+	// Calls receives one line for each request the gateway serves (the
+	// pages' calls), with its CORS decision and reason; nil writes none.
+	Calls io.Writer
 }
 
 // Demo is a running demo.
@@ -35,6 +42,14 @@ type Demo struct {
 	AllowedPage string
 	// OtherPage is the page whose origin the policy does not allow.
 	OtherPage string
+	// API is the URL of the sample API through the gateway, which the
+	// pages call.
+	API string
+	// Policy is the gateway's CORS policy for the API, as config lines.
+	Policy string
+	// ConsoleURL is the web console of the admin listener, which shows
+	// the gateway's CORS decisions as the pages make them.
+	ConsoleURL string
 
 	servers []func(context.Context) error // each server's Shutdown
 	serve   chan error
@@ -47,46 +62,63 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		"127.0.0.1:0", // the sample API
 		hostPort("127.0.0.1", o.GatewayPort),
 		hostPort("localhost", o.AllowedPort),
-		hostPort("127.0.0.1", o.OtherPort))
+		hostPort("127.0.0.1", o.OtherPort),
+		hostPort("127.0.0.1", o.AdminPort))
 	if err != nil {
 		return nil, err
 	}
-	apiLn, gwLn, allowedLn, otherLn := lns[0], lns[1], lns[2], lns[3]
+	apiLn, gwLn, allowedLn, otherLn, adminLn := lns[0], lns[1], lns[2], lns[3], lns[4]
 	d := &Demo{serve: make(chan error, len(lns))}
 	d.GatewayURL = "http://127.0.0.1:" + port(gwLn)
 	allowedOrigin := "http://localhost:" + port(allowedLn)
 	d.AllowedPage = allowedOrigin + "/"
 	d.OtherPage = "http://127.0.0.1:" + port(otherLn) + "/"
+	d.API = d.GatewayURL + "/api/users/42"
+	d.Policy = fmt.Sprintf(demoPolicy, allowedOrigin)
+	d.ConsoleURL = "http://127.0.0.1:" + port(adminLn) + "/ui/"
 
-	cfg, err := config.Parse("demo.yaml", []byte(fmt.Sprintf(demoConfig, gwLn.Addr(), allowedOrigin, apiLn.Addr())))
+	cfg, err := config.Parse("demo.yaml", []byte(fmt.Sprintf(demoConfig, gwLn.Addr(), indent(d.Policy, "    "), apiLn.Addr())))
 	if err != nil {
 		closeAll(lns)
 		return nil, fmt.Errorf("demo config: %w", err)
 	}
-	gw, err := gateway.New(cfg, gateway.Options{Logger: o.Logger})
+	var calls io.Writer
+	if o.Calls != nil {
+		calls = &callLog{out: o.Calls}
+	}
+	recent := &decisions.Log{}
+	gw, err := gateway.New(cfg, gateway.Options{Logger: o.Logger, AccessLog: calls, Decisions: recent})
 	if err != nil {
 		closeAll(lns)
 		return nil, err
 	}
-	d.run(apiLn, sampleAPI())
+	d.run(apiLn, sampleAPI(d))
 	d.runGateway(gwLn, gw)
-	d.run(allowedLn, page("Allowed page", allowedOrigin, d.GatewayURL, true))
-	d.run(otherLn, page("Other page", strings.TrimSuffix(d.OtherPage, "/"), d.GatewayURL, false))
+	d.runAdmin(adminLn, admin.Handler(admin.Options{
+		Metrics: gw.Metrics().Registry, Config: gw.Config, Explain: gw.Explain, Decisions: recent,
+	}))
+	d.run(allowedLn, page("Allowed page", allowedOrigin, d.API, true))
+	d.run(otherLn, page("Other page", strings.TrimSuffix(d.OtherPage, "/"), d.API, false))
 	return d, nil
 }
 
-// demoConfig is the gateway's config: the allowed page's origin may call the
-// API with credentials, a JSON body and Authorization; nothing else may.
+// demoPolicy is the API's CORS policy: the allowed page's origin may call
+// it with credentials, a JSON body and Authorization; nothing else may.
+const demoPolicy = `allow_origins: [%s]
+allow_methods: [GET, POST, PUT, DELETE]
+allow_headers: [Content-Type, Authorization]
+expose_headers: [X-Request-Id]
+allow_credentials: true
+max_age: 600
+`
+
+// demoConfig is the gateway's config: the API under the policy, and the
+// demo's home page at /, which no page calls, without CORS.
 const demoConfig = `
 listen: %s
 policies:
   web:
-    allow_origins: [%s]
-    allow_methods: [GET, POST, PUT, DELETE]
-    allow_headers: [Content-Type, Authorization]
-    expose_headers: [X-Request-Id]
-    allow_credentials: true
-    max_age: 600
+%s
 upstreams:
   api: {targets: [http://%s], timeout: 5s}
 routes:
@@ -94,10 +126,25 @@ routes:
     path_prefix: /api/
     upstream: api
     cors: web
+  - id: home
+    path: /
+    upstream: api
+    cors: off
 `
+
+// indent puts prefix before every line of s.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n"+prefix)
+}
 
 func (d *Demo) run(ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	d.start(ln, srv.Serve, srv.Shutdown)
+}
+
+// runAdmin serves the admin listener as crossgate serve does.
+func (d *Demo) runAdmin(ln net.Listener, h http.Handler) {
+	srv := gateway.NewAdminServer(h)
 	d.start(ln, srv.Serve, srv.Shutdown)
 }
 
@@ -167,9 +214,11 @@ func port(ln net.Listener) string {
 }
 
 // sampleAPI is the upstream: it knows nothing about CORS and even sets a
-// careless header of its own, which the gateway replaces.
-func sampleAPI() http.Handler {
+// careless header of its own, which the gateway replaces. It also serves
+// the demo's home page, which links everything.
+func sampleAPI(d *Demo) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", home(d))
 	mux.HandleFunc("/api/users/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("X-Request-Id", fmt.Sprintf("req-%d", time.Now().UnixNano()))

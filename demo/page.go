@@ -3,15 +3,16 @@ package demo
 import (
 	"html/template"
 	"net/http"
+	"strings"
 )
 
 // page serves a web page that calls the API through the gateway and shows
 // what the browser let it see.
-func page(title, origin, gatewayURL string, allowed bool) http.Handler {
+func page(title, origin, api string, allowed bool) http.Handler {
 	data := struct {
-		Title, Origin, API string
-		Allowed            bool
-	}{title, origin, gatewayURL + "/api/users/42", allowed}
+		Title, Origin, API, Command string
+		Allowed                     bool
+	}{title, origin, api, checkCommand, allowed}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
@@ -21,6 +22,48 @@ func page(title, origin, gatewayURL string, allowed bool) http.Handler {
 		_ = pageTemplate.Execute(w, data)
 	})
 }
+
+// checkCommand runs crossgate check as typed where the README's first
+// command, go run ./cmd/crossgate demo, was typed: the repository's root.
+// An installed crossgate takes the same arguments.
+const checkCommand = "go run ./cmd/crossgate check"
+
+// home serves the demo's home page, at the gateway's root: what runs where,
+// the policy, and commands to try.
+func home(d *Demo) http.Handler {
+	data := struct {
+		*Demo
+		AllowedOrigin, OtherOrigin, Command string
+	}{d, strings.TrimSuffix(d.AllowedPage, "/"), strings.TrimSuffix(d.OtherPage, "/"), checkCommand}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = homeTemplate.Execute(w, data)
+	})
+}
+
+var homeTemplate = template.Must(template.New("home").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Crossgate demo</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:50rem}pre{background:#f4f4f4;padding:.6rem;overflow-x:auto}</style>
+</head>
+<body>
+<h1>Crossgate demo</h1>
+<p>Crossgate, the gateway serving this page, stands in front of a sample API and applies a CORS policy to it.
+Two pages on other origins call the API:</p>
+<ul>
+<li><a href="{{.AllowedPage}}">the allowed page</a> (<code>{{.AllowedOrigin}}</code>): its calls succeed, except the one with a header the policy does not allow;</li>
+<li><a href="{{.OtherPage}}">the other page</a> (<code>{{.OtherOrigin}}</code>): the browser blocks its calls.</li>
+</ul>
+<p>The API: <a href="{{.API}}">{{.API}}</a>. Its policy:</p>
+<pre>{{.Policy}}</pre>
+<p>The terminal running the demo prints one line for each call, with the gateway's decision and its reason.
+In another terminal, in the directory where you started the demo, ask what a browser would do:</p>
+<pre>{{.Command}} {{.API}} --origin {{.AllowedOrigin}}
+{{.Command}} {{.API}} --origin {{.OtherOrigin}}
+{{.Command}} {{.API}} --origin {{.AllowedOrigin}} -X PUT -H 'X-Debug: 1'</pre>
+<p>and look for misconfigurations as a scanner would:</p>
+<pre>go run ./cmd/crossgate scan {{.API}}</pre>
+</body></html>
+`))
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>{{.Title}} — Crossgate demo</title>
@@ -33,11 +76,13 @@ td,th{padding:.3rem .6rem;text-align:left;vertical-align:top;border-bottom:1px s
 <h1>{{.Title}}</h1>
 <p>This page's origin is <code>{{.Origin}}</code>. It calls <code>{{.API}}</code> through Crossgate,
 whose policy {{if .Allowed}}<strong>allows</strong>{{else}}does <strong>not</strong> allow{{end}} this origin.
-When the browser blocks a call, its console (DevTools) says why.</p>
+When the browser blocks a call, its console (DevTools) says why, and so does the command shown
+beside it (run it in the directory where you started the demo).</p>
 <table id="results"><tr><th>call</th><th>expected</th><th>result</th></tr></table>
 <script>
 const api = {{.API}};
 const pageAllowed = {{.Allowed}};
+const command = {{.Command}};
 const calls = [
   {id: "simple-get", name: "GET (a simple request, no preflight)", expect: pageAllowed,
    flags: "",
@@ -69,7 +114,7 @@ async function runAll() {
     } catch (e) {
       cell.textContent = "blocked by the browser: " + e.message + ". Why, and what to change: ";
       const code = document.createElement("code");
-      code.textContent = "crossgate check " + api + " --origin " + location.origin + c.flags;
+      code.textContent = command + " " + api + " --origin " + location.origin + c.flags;
       cell.appendChild(code);
       cell.className = "blocked";
       row.dataset.result = "blocked";

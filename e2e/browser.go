@@ -341,18 +341,67 @@ func navigate(ctx context.Context, pageURL string) error {
 // form, follow a link).
 func (b *Browser) Eval(ctx context.Context, pageURL, js string, result any) (Trace, error) {
 	return b.run(ctx, pageURL, true, func(ctx context.Context) error {
-		raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
-		if err != nil {
-			return fmt.Errorf("e2e: eval in %s: %w", pageURL, err)
-		}
-		if result == nil || len(raw) == 0 {
-			return nil
-		}
-		if err := json.Unmarshal(raw, result); err != nil {
-			return fmt.Errorf("e2e: eval in %s: decode result: %w", pageURL, err)
-		}
-		return nil
+		return evaluate(ctx, pageURL, js, result)
 	})
+}
+
+// Load loads the page pageURL afresh and then runs js as Eval does. Its
+// Trace starts before the page loads, so it holds what the loading itself
+// logged: a script error, a resource refused by the page's
+// Content-Security-Policy, a failed request. js must not navigate: the
+// page stays as js leaves it, for EvalInPlace.
+func (b *Browser) Load(ctx context.Context, pageURL, js string, result any) (Trace, error) {
+	return b.run(ctx, pageURL, false, func(ctx context.Context) error {
+		// By way of a blank page, so that a URL with a fragment loads
+		// again instead of scrolling.
+		if err := navigate(ctx, "about:blank"); err != nil {
+			return err
+		}
+		if err := navigate(ctx, pageURL); err != nil {
+			return err
+		}
+		return evaluate(ctx, pageURL, js, result)
+	})
+}
+
+// EvalInPlace runs js as Eval does, in the page pageURL as the previous
+// call left it, without reloading it first or after: for pages whose state
+// is the test's subject, such as a page that receives a live stream. js
+// must not navigate.
+func (b *Browser) EvalInPlace(ctx context.Context, pageURL, js string, result any) (Trace, error) {
+	return b.run(ctx, pageURL, false, func(ctx context.Context) error {
+		return evaluate(ctx, pageURL, js, result)
+	})
+}
+
+func evaluate(ctx context.Context, pageURL, js string, result any) error {
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return fmt.Errorf("e2e: eval in %s: %w", pageURL, err)
+	}
+	if result == nil || len(raw) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(raw, result); err != nil {
+		return fmt.Errorf("e2e: eval in %s: decode result: %w", pageURL, err)
+	}
+	return nil
+}
+
+// ScreenshotSize returns a PNG of the page pageURL as it is now, opening it
+// if no call has yet, with the tab's viewport width by height CSS pixels.
+// The viewport stays so for the tab's later calls.
+func (b *Browser) ScreenshotSize(ctx context.Context, pageURL string, width, height int64) ([]byte, error) {
+	var png []byte
+	_, err := b.run(ctx, pageURL, false, func(ctx context.Context) error {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+			return err
+		}
+		var err error
+		png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		return err
+	})
+	return png, err
 }
 
 // Screenshot returns a PNG of the page pageURL as it is now, opening it if no

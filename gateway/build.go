@@ -63,6 +63,7 @@ func (g *Gateway) build(cfg *config.Config, prev *snapshot) (*snapshot, error) {
 		prev = &snapshot{}
 	}
 	s := &snapshot{
+		cfg:       cfg,
 		upstreams: make(map[string]*upstream, len(cfg.Upstreams)),
 		confs:     make(map[string]*config.Upstream, len(cfg.Upstreams)),
 		policies:  make(map[string]*policy, len(cfg.Policies)),

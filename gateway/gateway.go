@@ -20,6 +20,7 @@ import (
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/cors"
 	"github.com/crossgate/crossgate/csrf"
+	"github.com/crossgate/crossgate/decisions"
 	"github.com/crossgate/crossgate/internal/h1"
 )
 
@@ -75,6 +76,7 @@ type route struct {
 
 // snapshot is everything one config version needs to serve requests.
 type snapshot struct {
+	cfg       *config.Config
 	router    *router
 	upstreams map[string]*upstream
 	confs     map[string]*config.Upstream // what each upstream was built from
@@ -92,6 +94,7 @@ type Gateway struct {
 	lineBufs sync.Pool // of *[]byte, for access-log lines
 	buffers  *bufferPool
 	upgrades *httputil.ReverseProxy // tunnels every route's upgrades
+	recent   *decisions.Log         // nil: none kept
 }
 
 // Options are the process-wide parts of a Gateway.
@@ -100,6 +103,9 @@ type Options struct {
 	Logger  *slog.Logger // events (reloads, upstream errors); nil: discard
 	// AccessLog receives one JSON line per request; nil writes none.
 	AccessLog io.Writer
+	// Decisions, when set, records the CORS decision on every request that
+	// has an Origin, for the console.
+	Decisions *decisions.Log
 }
 
 func newGateway(o Options) *Gateway {
@@ -109,7 +115,7 @@ func newGateway(o Options) *Gateway {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{metrics: o.Metrics, log: o.Logger, access: o.AccessLog, buffers: &bufferPool{}}
+	g := &Gateway{metrics: o.Metrics, log: o.Logger, access: o.AccessLog, buffers: &bufferPool{}, recent: o.Decisions}
 	g.upgrades = newProxy(g.buffers,
 		func(rt *route, resp *http.Response) { g.modify(rt, resp, nil) },
 		func(w http.ResponseWriter, r *http.Request, rt *route, err error) {
@@ -123,22 +129,14 @@ func newGateway(o Options) *Gateway {
 // Metrics returns the gateway's metrics.
 func (g *Gateway) Metrics() *Metrics { return g.metrics }
 
+// Config returns the config the gateway serves new requests with.
+func (g *Gateway) Config() *config.Config { return g.cur.Load().cfg }
+
 // ServeHTTP routes the request and handles it with its route's chain.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	s := g.cur.Load()
-	method := r.Method
-	preflight := isPreflight(r)
-	if preflight {
-		method = r.Header.Get("Access-Control-Request-Method")
-	}
-	rt, wrong := s.router.match(r.Host, r.URL.Path, method)
-	if rt == nil && preflight {
-		// A preflight is answered by the policy of the path's route even
-		// when the route does not serve the method: the actual request
-		// then gets a 405 the page can read, instead of a CORS error.
-		rt, wrong = wrong, nil
-	}
+	rt, wrong := s.route(r)
 	rec := &statusRecorder{ResponseWriter: w}
 	var d cors.Decision
 	switch {
@@ -157,11 +155,32 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := ""
 	if rt != nil {
 		id = rt.id
+		if g.recent != nil {
+			g.recent.Record(start, id, r, &d)
+		}
 		rt.metrics.request(rec.status())
 	} else {
 		g.metrics.request(id, rec.status())
 	}
 	g.accessLog(r, id, rec, start, rt, &d)
+}
+
+// route returns the route of r, or when none serves r's method on its
+// host and path, the route that matched those (for a 405).
+func (s *snapshot) route(r *http.Request) (rt, wrong *route) {
+	method := r.Method
+	preflight := isPreflight(r)
+	if preflight {
+		method = r.Header.Get("Access-Control-Request-Method")
+	}
+	rt, wrong = s.router.match(r.Host, r.URL.Path, method)
+	if rt == nil && preflight {
+		// A preflight is answered by the policy of the path's route even
+		// when the route does not serve the method: the actual request
+		// then gets a 405 the page can read, instead of a CORS error.
+		rt, wrong = wrong, nil
+	}
+	return rt, wrong
 }
 
 // serveRoute runs the route's chain: CORS (by mode), CSRF, then the proxy.

@@ -173,7 +173,7 @@ func TestGatewayModeCORS(t *testing.T) {
 			hdr:        map[string]string{"Origin": "https://a.b.example.com", "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "authorization,content-type"},
 			wantStatus: 204, wantACAO: []string{"https://a.b.example.com"},
 			wantVary:   []string{"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"},
-			wantHeader: map[string]string{"Access-Control-Allow-Methods": "PUT", "Access-Control-Allow-Headers": "authorization,content-type", "Access-Control-Max-Age": "7200"},
+			wantHeader: map[string]string{"Access-Control-Allow-Methods": "GET, POST, PUT, DELETE", "Access-Control-Allow-Headers": "Content-Type, Authorization", "Access-Control-Max-Age": "7200"},
 		},
 		{
 			name: "preflight for a method the route leaves out of methods is still answered", method: "OPTIONS", path: "/users/1",

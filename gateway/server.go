@@ -15,7 +15,9 @@ import (
 
 	"github.com/crossgate/crossgate/admin"
 	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/decisions"
 	"github.com/crossgate/crossgate/internal/h1"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DrainTimeout bounds how long a stopping server waits for requests in
@@ -39,6 +41,8 @@ type Server struct {
 	Ready func(gateway, admin net.Addr)
 
 	gw       *Gateway
+	recent   *decisions.Log
+	current  atomic.Pointer[config.Config]
 	draining atomic.Bool
 }
 
@@ -62,11 +66,21 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.gw, err = New(cfg, Options{Logger: log, AccessLog: s.AccessLog})
+	if cfg.Admin != nil && cfg.Admin.Listen != "" {
+		s.recent = &decisions.Log{}
+	}
+	s.gw, err = New(cfg, Options{Logger: log, AccessLog: s.AccessLog, Decisions: s.recent})
 	if err != nil {
 		return err
 	}
 	defer s.gw.Close()
+	s.current.Store(cfg)
+	if c, ok := s.Store.(prometheus.Collector); ok {
+		// A cluster store's own metrics: applied revision, source up.
+		if err := s.gw.metrics.Registry.Register(c); err != nil {
+			return fmt.Errorf("store metrics: %w", err)
+		}
+	}
 	releaseGarbage()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -95,7 +109,13 @@ func (s *Server) Run(ctx context.Context) error {
 			return fmt.Errorf("admin listener: %w", err)
 		}
 		adminAddr = aln.Addr()
-		admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		h, err := s.adminHandler(cfg.Admin)
+		if err != nil {
+			ln.Close()
+			aln.Close()
+			return err
+		}
+		admin = NewAdminServer(h)
 		go func() { _ = admin.Serve(aln) }()
 	}
 	log.Info("gateway listening", "addr", ln.Addr().String(), "tls", cfg.TLS != nil, "routes", len(cfg.Routes), "revision", cfg.Revision)
@@ -158,6 +178,7 @@ func (s *Server) reload(ctx context.Context, log *slog.Logger, first *config.Con
 		return
 	}
 	s.gw.metrics.Reload(true)
+	s.current.Store(cfg)
 	releaseGarbage()
 	if cfg.Listen != first.Listen || (cfg.TLS == nil) != (first.TLS == nil) {
 		log.Warn("listen and tls changes take effect on restart")
@@ -190,8 +211,29 @@ func (s *Server) load(ctx context.Context) (*config.Config, error) {
 // Gateway returns the running gateway, once Run has built it.
 func (s *Server) Gateway() *Gateway { return s.gw }
 
-func (s *Server) adminHandler() http.Handler {
-	return admin.Handler(admin.Options{
+// NewAdminServer returns the server of an admin listener that serves h.
+// Shutting it down ends the console's event streams, which would otherwise
+// hold the drain for as long as a console stays open.
+func NewAdminServer(h http.Handler) *http.Server {
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	srv.RegisterOnShutdown(cancel)
+	return srv
+}
+
+// Config returns the config the gateway serves, once Run has loaded it.
+func (s *Server) Config() *config.Config { return s.current.Load() }
+
+// adminHandler serves the admin listener. The Admin API's keys are read at
+// start, like the listeners; with a cluster store the API changes the
+// cluster's config, else it is read-only.
+func (s *Server) adminHandler(a *config.Admin) (http.Handler, error) {
+	auth, err := admin.NewAuth(a.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
+	}
+	o := admin.Options{
 		Metrics: s.gw.metrics.Registry,
 		Ready:   func() bool { return !s.draining.Load() },
 		Targets: func() []admin.Target {
@@ -201,5 +243,19 @@ func (s *Server) adminHandler() http.Handler {
 			}
 			return out
 		},
-	})
+		Auth:      auth,
+		Config:    s.Config,
+		Explain:   s.gw.Explain,
+		Decisions: s.recent,
+	}
+	if rs, ok := s.Store.(config.ResourceStore); ok {
+		o.Store = rs
+	}
+	if r, ok := s.Store.(interface{ Ready() error }); ok {
+		o.ConfigReady = r.Ready
+	}
+	if r, ok := s.Store.(interface{ Serving() string }); ok {
+		o.ConfigServing = r.Serving
+	}
+	return admin.Handler(o), nil
 }

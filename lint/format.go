@@ -22,7 +22,8 @@ func WriteText(w io.Writer, fs []Finding) error {
 
 // Report is the JSON form of a lint run.
 type Report struct {
-	// Findings are sorted by position; never null.
+	// Findings come errors first, then warnings, then infos, each by
+	// position; never null.
 	Findings []Finding `json:"findings"`
 	// Errors, Warnings and Infos count the findings of each severity.
 	Errors   int `json:"errors"`

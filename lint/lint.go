@@ -6,9 +6,11 @@
 // Each finding names a rule by a stable id, a lower-case slug such as
 // "wildcard-credentials" or "unescaped-dot" (Rules lists them all, with
 // their severity and help), and points at the value it is about as
-// FILE:LINE:COL. A config that Parse refuses is not linted further: each of
-// its errors becomes an error finding, of a rule of its own for the
-// security mistakes validation refuses, else of "invalid-config".
+// FILE:LINE:COL. A config that validation refuses is linted all the same,
+// so that one run shows every problem: each of its errors becomes an error
+// finding, of a rule of its own for the security mistakes validation
+// refuses, else of "invalid-config", beside what the rules find. Findings
+// come errors first, then warnings, then infos.
 //
 // Severities mean what a user should do: an error is a policy that lets
 // other sites read what they must not, or that cannot work, and serve
@@ -23,6 +25,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/crossgate/crossgate/config"
 )
@@ -40,6 +43,17 @@ const (
 	// Info: worth knowing, often harmless.
 	Info Severity = "info"
 )
+
+// rank orders severities, the most serious first.
+func (s Severity) rank() int {
+	switch s {
+	case Error:
+		return 0
+	case Warning:
+		return 1
+	}
+	return 2
+}
 
 // Finding is one problem a rule found in a config.
 type Finding struct {
@@ -77,29 +91,79 @@ func Load(path string) ([]Finding, error) {
 	return Parse(path, data), nil
 }
 
-// Parse lints config text; filename is only used in findings. When
-// config.Parse refuses the text, the findings are its errors.
+// Parse lints config text; filename is only used in findings. A config
+// that config.Parse refuses is linted all the same, as far as it could be
+// decoded: the findings are its errors and what the rules find in it.
 func Parse(filename string, data []byte) []Finding {
-	c, err := config.Parse(filename, data)
+	c, err := config.Decode(filename, data)
+	if c == nil {
+		return refused(filename, err)
+	}
+	return audit(c, err)
+}
+
+// ParseLiteral lints config text as Parse does, reading it with
+// config.ParseLiteral: ${NAME} is not replaced from the environment. It
+// lints configs sent to the Admin API, whose findings must not show the
+// gateway's environment.
+func ParseLiteral(filename string, data []byte) []Finding {
+	c, err := config.ParseLiteral(filename, data)
 	if err != nil {
 		return refused(filename, err)
 	}
 	return Check(c)
 }
 
-// Check lints a valid config, such as one that config.Parse returned, and
-// returns its findings sorted by position.
+// Check lints a config, such as one that config.Parse returned, and
+// returns its findings, errors first, each severity sorted by position.
 // A config that fails c.Validate, such as one built in code, gives the
-// findings of its errors instead.
+// findings of its errors as well as those of the rules.
 func Check(c *config.Config) []Finding {
-	if err := c.Validate(); err != nil {
-		return refused(c.File(), err)
+	return audit(c, c.Validate())
+}
+
+// audit returns the findings of the errors err that validation found in
+// c, if any, and of every rule. A rule's finding on a value that an error
+// is about already, or on a value inside it, is left out: the error says
+// more.
+func audit(c *config.Config, err error) []Finding {
+	var fs []Finding
+	if err != nil {
+		fs = refused(c.File(), err)
 	}
-	l := newLinter(c)
+	errs := len(fs)
+	l := newLinter(auditable(c))
 	for _, check := range checks {
 		check(l)
 	}
-	return sorted(l.findings)
+	for _, f := range l.findings {
+		if !slices.ContainsFunc(fs[:errs], func(e Finding) bool { return e.Path != "" && inside(f.Path, e.Path) }) {
+			fs = append(fs, f)
+		}
+	}
+	return Sort(fs)
+}
+
+// auditable returns c, or a copy of it whose nil routes (which a refused
+// config may hold) are empty ones, so that the rules need not check.
+func auditable(c *config.Config) *config.Config {
+	if !slices.Contains(c.Routes, nil) {
+		return c
+	}
+	cc := *c
+	cc.Routes = slices.Clone(c.Routes)
+	for i, r := range cc.Routes {
+		if r == nil {
+			cc.Routes[i] = &config.Route{}
+		}
+	}
+	return &cc
+}
+
+// inside reports whether path is base or a value inside it.
+func inside(path, base string) bool {
+	rest, ok := strings.CutPrefix(path, base)
+	return ok && (rest == "" || rest[0] == '.' || rest[0] == '[')
 }
 
 // Refuse returns the error findings of fs as a config.Errors, the error
@@ -138,12 +202,17 @@ func refused(filename string, err error) []Finding {
 	for _, e := range es {
 		fs = append(fs, Finding{Rule: classify(e), Severity: Error, File: e.File, Line: e.Line, Col: e.Col, Path: e.Path, Message: e.Msg})
 	}
-	return sorted(fs)
+	return Sort(fs)
 }
 
-func sorted(fs []Finding) []Finding {
+// Sort orders fs errors first, then warnings, then infos, each by
+// position, and drops exact duplicates; it returns the shortened slice.
+// Tools that report findings of their own in lint's form (crossgate
+// import) sort them so.
+func Sort(fs []Finding) []Finding {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return cmp.Or(
+			cmp.Compare(a.Severity.rank(), b.Severity.rank()),
 			cmp.Compare(a.File, b.File),
 			cmp.Compare(a.Line, b.Line),
 			cmp.Compare(a.Col, b.Col),

@@ -2,9 +2,11 @@ package lint_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,6 +36,15 @@ func TestShippedConfigsHaveNoErrors(t *testing.T) {
 	}
 }
 
+// TestEmbeddedDefaultIsQuiet: crossgate serve without a config file serves
+// the embedded default and logs its findings on every start; a newcomer's
+// first start should log none.
+func TestEmbeddedDefaultIsQuiet(t *testing.T) {
+	if fs := lint.Parse("embedded default", config.Default()); len(fs) != 0 {
+		t.Errorf("the embedded default has %d findings, want none: %+v", len(fs), fs)
+	}
+}
+
 func TestCheck(t *testing.T) {
 	valid := func() *config.Config {
 		return &config.Config{
@@ -50,10 +61,14 @@ func TestCheck(t *testing.T) {
 	}{
 		{"built in code: paths, no positions", func(*config.Config) {},
 			[]string{"unescaped-dot error policies.web.allow_origin_regex[0]"}},
-		{"invalid: the errors of Validate", func(c *config.Config) { c.Routes[0].Upstream = "nope" },
-			[]string{"invalid-config error routes[0].upstream"}},
+		{"invalid: the errors of Validate and of the rules", func(c *config.Config) { c.Routes[0].Upstream = "nope" },
+			[]string{"unescaped-dot error policies.web.allow_origin_regex[0]", "invalid-config error routes[0].upstream"}},
 		{"invalid: a security error gets its rule", func(c *config.Config) { c.Policies["web"].AllowOrigins = []string{"*"} },
-			[]string{"invalid-config error policies.web.allow_origins[0]", "wildcard-credentials error policies.web.allow_origins[0]"}},
+			[]string{"unescaped-dot error policies.web.allow_origin_regex[0]", "invalid-config error policies.web.allow_origins[0]", "wildcard-credentials error policies.web.allow_origins[0]"}},
+		{"invalid: a rule's finding on a refused value is left to the error", func(c *config.Config) {
+			c.Policies["web"].AllowOriginRegex = nil
+			c.Policies["web"].AllowOrigins = []string{"null"}
+		}, []string{"null-credentials error policies.web.allow_origins[0]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,18 +88,67 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestParseSortsByPosition(t *testing.T) {
+func TestParseSortsErrorsFirstThenByPosition(t *testing.T) {
 	src := onRoute("    allow_origins: [\"null\", \"https://*.example.com\"]\n    allow_origin_regex: ['https://a.example.com']\n    allow_headers: [\"*\"]\n    max_age: 7300\n")
 	fs := lint.Parse("gw.yaml", []byte(src))
 	if len(fs) < 4 {
 		t.Fatalf("want at least 4 findings:\n%s", text(fs))
 	}
+	rank := map[lint.Severity]int{lint.Error: 0, lint.Warning: 1, lint.Info: 2}
 	for i := 1; i < len(fs); i++ {
 		a, b := fs[i-1], fs[i]
-		if a.Line > b.Line || a.Line == b.Line && a.Col > b.Col {
+		if rank[a.Severity] > rank[b.Severity] {
+			t.Errorf("a %s before an %s:\n%s\n%s", a.Severity, b.Severity, a, b)
+		}
+		if a.Severity == b.Severity && (a.Line > b.Line || a.Line == b.Line && a.Col > b.Col) {
 			t.Errorf("not sorted by position:\n%s\n%s", a, b)
 		}
 	}
+}
+
+// TestParseRefusedConfig checks that a config that serve refuses, here for
+// "*" with credentials, gets every finding at once: the errors of
+// validation, the errors and warnings of the rules, errors first.
+func TestParseRefusedConfig(t *testing.T) {
+	src := doc(`policies:
+  open:
+    allow_origins: ["*"]
+    allow_credentials: true
+  web:
+    allow_origin_regex: ['https://app.example.com']
+    allow_origins: ["null"]
+    max_age: 7300
+routes:
+  - {id: a, path_prefix: /a/, upstream: api, cors: open}
+  - {id: b, path_prefix: /b/, upstream: nowhere, cors: web}
+`)
+	fs := lint.Parse("gw.yaml", []byte(src))
+	var got []string
+	for _, f := range fs {
+		got = append(got, fmt.Sprintf("%s %s %d", f.Severity, f.Rule, f.Line))
+	}
+	want := []string{
+		"error wildcard-credentials " + line(src, `["*"]`),
+		"warning unescaped-dot " + line(src, "'https://app"),
+		"error invalid-config " + line(src, "nowhere"),
+		"warning null-origin " + line(src, `["null"]`),
+		"warning max-age-capped " + line(src, "7300"),
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("missing %q in\n%s", w, strings.Join(got, "\n"))
+		}
+	}
+	if err := lint.Refuse(fs); err == nil {
+		t.Error("Refuse accepted a config with errors")
+	}
+}
+
+// line returns the line number, as text, of the first line of src that
+// holds s.
+func line(src, s string) string {
+	l, _ := where(src, s)
+	return strconv.Itoa(l)
 }
 
 func TestRefuse(t *testing.T) {

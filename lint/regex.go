@@ -169,6 +169,12 @@ func sample(src string) (string, bool) {
 	return b.String(), true
 }
 
+// SampleMatch returns the plainest string that the regex src describes, as
+// the regex rules use it: the origin its author most likely meant. Tools
+// that explain what a regex allows (crossgate import) build their examples
+// from it.
+func SampleMatch(src string) (string, bool) { return sample(src) }
+
 // maxSampleDepth bounds the recursion on deeply nested regexes.
 const maxSampleDepth = 100
 

@@ -49,11 +49,15 @@ var thirdParties = []string{
 }
 
 // Probes returns the probes for the endpoint u, built from its host and
-// registered domain.
+// registered domain. A host that is an IP address or a name outside the
+// public DNS (localhost, a single label) has no domain that another name
+// could end with, contain or be a subdomain of, and no subdomain an attacker
+// could take over, so it gets none of those probes: they would be names no
+// one can register or reach (http://27.0.0.1, http://evil.127.0.0.1).
 func Probes(u *url.URL) []Probe {
 	scheme := u.Scheme
 	host := strings.ToLower(u.Hostname())
-	domain := registeredDomain(host)
+	domain, named := registeredDomain(host)
 	o := func(s string) string { return scheme + "://" + s }
 	var ps []Probe
 	add := func(class string, origins ...string) {
@@ -65,38 +69,47 @@ func Probes(u *url.URL) []Probe {
 	}
 	add(ClassOriginReflection, "https://evil.com", "http://evil.com")
 	add(ClassNullOrigin, "null")
-	add(ClassPrefixMatch, o(host+".evil.com"), o(domain+".evil.com"), o(host+"evil.com"))
-	add(ClassSuffixMatch, o("evil"+domain), o("evil"+host))
-	if len(domain) > 2 {
-		add(ClassSubstringMatch, o(domain[1:]), o(domain[:len(domain)-1]))
+	// An IPv6 address cannot start a name.
+	startsNames := !strings.Contains(host, ":")
+	if startsNames {
+		add(ClassPrefixMatch, o(host+".evil.com"), o(domain+".evil.com"), o(host+"evil.com"))
 	}
-	if i := strings.IndexByte(host, '.'); i > 0 {
-		add(ClassUnescapedDot, o(host[:i]+"x"+host[i+1:]))
+	if named {
+		add(ClassSuffixMatch, o("evil"+domain), o("evil"+host))
+		if len(domain) > 2 {
+			add(ClassSubstringMatch, o(domain[1:]), o(domain[:len(domain)-1]))
+		}
+		if i := strings.IndexByte(host, '.'); i > 0 {
+			add(ClassUnescapedDot, o(host[:i]+"x"+host[i+1:]))
+		}
+		if i := strings.LastIndexByte(host, '.'); i > 0 {
+			add(ClassUnescapedDot, o(host[:i]+"a"+host[i+1:]))
+		}
+		add(ClassAnySubdomain, o("evil."+host))
 	}
-	if i := strings.LastIndexByte(host, '.'); i > 0 {
-		add(ClassUnescapedDot, o(host[:i]+"a"+host[i+1:]))
-	}
-	add(ClassAnySubdomain, o("evil."+host))
 	if scheme == "https" {
 		add(ClassHTTPOrigin, "http://"+u.Host)
 	}
-	for _, c := range specialCharacters {
-		add(ClassSpecialCharacters, o(host+c+".evil.com"))
+	if startsNames {
+		for _, c := range specialCharacters {
+			add(ClassSpecialCharacters, o(host+c+".evil.com"))
+		}
 	}
 	add(ClassThirdParty, thirdParties...)
 	return ps
 }
 
 // registeredDomain returns the domain its owner registered ("example.com"
-// for "api.example.com"), or the host itself for IP addresses and names
-// without a public suffix.
-func registeredDomain(host string) string {
-	if net.ParseIP(host) != nil {
-		return host
+// for "api.example.com") and true, or the host itself and false for IP
+// addresses and names that are not under a public suffix (localhost, a
+// single label).
+func registeredDomain(host string) (string, bool) {
+	if net.ParseIP(host) != nil || !strings.Contains(host, ".") {
+		return host, false
 	}
 	d, err := publicsuffix.EffectiveTLDPlusOne(host)
 	if err != nil {
-		return host
+		return host, false
 	}
-	return d
+	return d, true
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/crossgate/crossgate/internal/fetch"
 )
 
 // Severities of findings.
@@ -18,13 +20,24 @@ const (
 	Low    = "low"
 )
 
-// Finding is one misconfiguration: the probe the endpoint trusted and what
-// its response said.
+// Finding is one misconfiguration: a class of probes the endpoint trusted,
+// what its response to the first of them said, and what to do about it.
+// Probes that reveal one cause make one finding: an endpoint that reflects
+// every origin trusts the prefix-match and suffix-match probes too, and is
+// reported once, as origin-reflection.
 type Finding struct {
 	Class    string `json:"class"`
 	Severity string `json:"severity"`
+	// Origin is the first probe that showed the finding, and Evidence its
+	// response.
 	Origin   string `json:"origin"`
 	Evidence string `json:"evidence"`
+	// Origins lists every probe that showed it, Origin first.
+	Origins []string `json:"origins"`
+	// Cause says in plain words what the endpoint does wrong, and Fix what
+	// to change.
+	Cause string `json:"cause"`
+	Fix   string `json:"fix"`
 }
 
 // Report is the outcome of a scan.
@@ -63,7 +76,7 @@ type Options struct {
 func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("scan: %q is not an http or https URL", target)
+		return nil, fmt.Errorf("%q is not an http or https URL", target)
 	}
 	// A copy, so that not following redirects changes neither the caller's
 	// client nor http.DefaultClient.
@@ -82,7 +95,7 @@ func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 	self := u.Scheme + "://" + u.Host
 	base, err := probe(ctx, client, target, self)
 	if err != nil {
-		return nil, fmt.Errorf("scan: %w", err)
+		return nil, err
 	}
 
 	probes := Probes(u)
@@ -102,7 +115,7 @@ func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("scan: %w", err)
+		return nil, err
 	}
 
 	r := &Report{URL: target, Findings: []Finding{}, Probes: len(probes)}
@@ -115,34 +128,90 @@ func Scan(ctx context.Context, target string, o Options) (*Report, error) {
 			break
 		}
 	}
-	seen := map[string]bool{}
-	addOnce := func(f Finding) {
-		key := f.Class + "\x00" + f.Origin
-		if f.Class == ClassMissingVary || f.Class == ClassWildcardCredentials || f.Class == ClassInvalidAllowOrigin {
-			// A property of the endpoint, not of one probe: once is enough.
-			key = f.Class
-		}
-		if !seen[key] {
-			seen[key] = true
-			r.Findings = append(r.Findings, f)
-		}
-	}
-	judgeCommon(base, self, varies, addOnce)
+	var g grouping
+	judgeCommon(base, self, varies, g.add)
 	for i, p := range probes {
 		a := answers[i]
 		if a.err != nil {
 			r.Unanswered = append(r.Unanswered, Unanswered{Origin: p.Origin, Error: a.err.Error()})
 			continue
 		}
-		judgeCommon(a, p.Origin, varies, addOnce)
+		judgeCommon(a, p.Origin, varies, g.add)
 		if len(a.acao) == 1 && a.acao[0] == p.Origin {
-			addOnce(Finding{Class: p.Class, Severity: severity(p.Class, a.credentials), Origin: p.Origin, Evidence: a.evidence()})
+			g.add(Finding{Class: p.Class, Severity: severity(a.credentials, p.Class), Origin: p.Origin, Evidence: a.evidence()})
 		}
 	}
-	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+	r.Findings = g.findings()
+	return r, nil
+}
+
+// grouping gathers the findings of every probe into one per cause.
+type grouping struct {
+	byClass map[string]*Finding
+	order   []string // classes in the order first found
+}
+
+func (g *grouping) add(f Finding) {
+	if g.byClass == nil {
+		g.byClass = map[string]*Finding{}
+	}
+	have := g.byClass[f.Class]
+	if have == nil {
+		e := explanations[f.Class]
+		f.Origins, f.Cause, f.Fix = []string{f.Origin}, e.cause, e.fix
+		g.byClass[f.Class] = &f
+		g.order = append(g.order, f.Class)
+		return
+	}
+	have.merge(f)
+}
+
+// merge adds the probes of f to the finding, which takes the higher of
+// both severities.
+func (have *Finding) merge(f Finding) {
+	for _, o := range f.origins() {
+		if !slices.Contains(have.Origins, o) {
+			have.Origins = append(have.Origins, o)
+		}
+	}
+	if severityRank[f.Severity] < severityRank[have.Severity] {
+		have.Severity = f.Severity
+	}
+}
+
+func (f Finding) origins() []string {
+	if f.Origins == nil {
+		return []string{f.Origin}
+	}
+	return f.Origins
+}
+
+// reflectionCovers are the classes a reflecting endpoint trusts as a
+// matter of course: their probes are more evidence of the one cause.
+var reflectionCovers = []string{
+	ClassNullOrigin, ClassPrefixMatch, ClassSuffixMatch, ClassSubstringMatch, ClassUnescapedDot,
+	ClassAnySubdomain, ClassHTTPOrigin, ClassSpecialCharacters, ClassThirdParty,
+}
+
+// findings returns one finding per cause, the most severe first.
+func (g *grouping) findings() []Finding {
+	reflection := g.byClass[ClassOriginReflection]
+	covered := func(class string) bool { return reflection != nil && slices.Contains(reflectionCovers, class) }
+	for _, class := range g.order {
+		if covered(class) {
+			reflection.merge(*g.byClass[class])
+		}
+	}
+	out := []Finding{}
+	for _, class := range g.order {
+		if !covered(class) {
+			out = append(out, *g.byClass[class])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
 		return severityRank[a.Severity] - severityRank[b.Severity]
 	})
-	return r, nil
+	return out
 }
 
 var severityRank = map[string]int{High: 0, Medium: 1, Low: 2}
@@ -199,7 +268,8 @@ func judgeCommon(a answer, origin string, varies bool, add func(Finding)) {
 	switch {
 	case len(a.acao) == 0:
 		return
-	case len(a.acao) > 1 || strings.ContainsAny(a.acao[0], ", "):
+	case len(a.acao) > 1 || strings.ContainsAny(a.acao[0], ", ") && a.acao[0] != origin:
+		// A probe echoed as it was sent is the probe's finding.
 		add(Finding{Class: ClassInvalidAllowOrigin, Severity: Low, Origin: origin,
 			Evidence: a.evidence() + " (browsers accept exactly one value)"})
 		return
@@ -210,40 +280,24 @@ func judgeCommon(a answer, origin string, varies bool, add func(Finding)) {
 		}
 		return
 	}
-	if varies && a.acao[0] == origin && !varyNamesOrigin(a.vary) {
+	if varies && a.acao[0] == origin && !fetch.VaryNames(a.vary, "Origin") {
 		add(Finding{Class: ClassMissingVary, Severity: Medium, Origin: origin,
 			Evidence: a.evidence() + " (a shared cache can serve this answer to another origin)"})
 	}
 }
 
-func varyNamesOrigin(lines []string) bool {
-	for _, l := range lines {
-		for _, v := range strings.Split(l, ",") {
-			v = strings.TrimSpace(v)
-			if strings.EqualFold(v, "Origin") || v == "*" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// severity rates a trusted probe: trusting an attacker-controlled origin with
-// credentials lets it read users' data; without credentials, only what is
-// public anyway to a server-side client, unless the endpoint is reachable
-// only from inside a network.
-func severity(class string, credentials bool) string {
-	switch class {
-	case ClassAnySubdomain, ClassHTTPOrigin:
-		// The site's own subdomains and its http:// twin: an attacker needs
-		// a subdomain takeover or a place on the network first.
-		if credentials {
-			return Medium
-		}
-		return Low
-	}
-	if credentials {
+// severity rates a trusted probe as the README says: high when the origin
+// also gets credentials, since it then reads users' data. Without them, a
+// page reads only what a server-side client could fetch anyway, unless the
+// endpoint is reachable only from inside a network: medium, and low for the
+// site's own subdomains and its http:// twin, which an attacker must take
+// over (a subdomain) or get on the network path of (plain HTTP) first.
+func severity(credentials bool, class string) string {
+	switch {
+	case credentials:
 		return High
+	case class == ClassAnySubdomain || class == ClassHTTPOrigin:
+		return Low
 	}
 	return Medium
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/crossgate/crossgate/gateway"
 	"github.com/crossgate/crossgate/internal/loopback"
 	"github.com/crossgate/crossgate/scan"
+	"golang.org/x/net/publicsuffix"
 )
 
 const site = "https://api.example.test"
@@ -87,7 +88,9 @@ func TestScanFindsEachClass(t *testing.T) {
 		{"checks a substring", func(o string) bool { return strings.Contains(site, strings.TrimPrefix(o, "https://")) }, true, true, scan.ClassSubstringMatch, "https://xample.test", scan.High},
 		{"regex with unescaped dots", unescaped.MatchString, true, true, scan.ClassUnescapedDot, "https://apixexample.test", scan.High},
 		{"trusts any subdomain", func(o string) bool { return o == site || strings.HasSuffix(o, ".api.example.test") }, false, true, scan.ClassAnySubdomain, "https://evil.api.example.test", scan.Low},
-		{"trusts its http origin", func(o string) bool { return hostOf(o) == "api.example.test" && !strings.Contains(o, "evil") }, true, true, scan.ClassHTTPOrigin, "", scan.Medium},
+		{"trusts any subdomain with credentials", func(o string) bool { return o == site || strings.HasSuffix(o, ".api.example.test") }, true, true, scan.ClassAnySubdomain, "https://evil.api.example.test", scan.High},
+		{"trusts its http origin", func(o string) bool { return hostOf(o) == "api.example.test" && !strings.Contains(o, "evil") }, true, true, scan.ClassHTTPOrigin, "", scan.High},
+		{"trusts its http origin without credentials", func(o string) bool { return hostOf(o) == "api.example.test" && !strings.Contains(o, "evil") }, false, true, scan.ClassHTTPOrigin, "", scan.Low},
 		{"stops parsing at odd characters", func(o string) bool { return hostOf(o) == "api.example.test" }, true, true, scan.ClassSpecialCharacters, "https://api.example.test_.evil.com", scan.High},
 		{"trusts a hosting site", func(o string) bool { return strings.HasSuffix(o, ".github.io") }, false, true, scan.ClassThirdParty, "https://crossgate-scan.github.io", scan.Medium},
 		{"echoes its own origin without Vary", func(o string) bool { return o == site }, false, false, scan.ClassMissingVary, "", scan.Medium},
@@ -105,10 +108,71 @@ func TestScanFindsEachClass(t *testing.T) {
 			if i < 0 {
 				t.Fatalf("no %s finding (origin %q) in %+v", tt.want, tt.wantOrigin, r.Findings)
 			}
-			if f := r.Findings[i]; f.Severity != tt.severity || !strings.Contains(f.Evidence, "Access-Control-Allow-Origin: ") {
+			f := r.Findings[i]
+			if f.Severity != tt.severity || !strings.Contains(f.Evidence, "Access-Control-Allow-Origin: ") {
 				t.Errorf("finding %+v: want severity %s and the response headers as evidence", f, tt.severity)
 			}
+			if f.Cause == "" || f.Fix == "" || len(f.Origins) == 0 || f.Origins[0] != f.Origin {
+				t.Errorf("finding %+v: want a cause, a fix and its probes, Origin first", f)
+			}
+			for j, g := range r.Findings {
+				if j != i && g.Class == f.Class {
+					t.Errorf("class %s reported twice: %+v and %+v", f.Class, f, g)
+				}
+			}
 		})
+	}
+}
+
+// TestScanGroupsByCause: an endpoint that reflects every origin trusts
+// every probe; that is one cause, reported once with all its probes, and
+// apart from it only what has another cause and fix (here, missing Vary).
+func TestScanGroupsByCause(t *testing.T) {
+	srv := corsServer(t, func(string) bool { return true }, true, false)
+	r, err := scan.Scan(context.Background(), site+"/users", scan.Options{Client: clientFor(srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var classes []string
+	for _, f := range r.Findings {
+		classes = append(classes, f.Class)
+	}
+	if want := []string{scan.ClassOriginReflection, scan.ClassMissingVary}; !slices.Equal(classes, want) {
+		t.Fatalf("classes %q, want %q", classes, want)
+	}
+	reflection := r.Findings[0]
+	if reflection.Severity != scan.High || reflection.Origin != "https://evil.com" {
+		t.Errorf("reflection: severity %s, origin %s; want high, https://evil.com", reflection.Severity, reflection.Origin)
+	}
+	if len(reflection.Origins) != r.Probes {
+		t.Errorf("reflection lists %d probes, want all %d the endpoint trusted", len(reflection.Origins), r.Probes)
+	}
+	for _, o := range []string{"null", "https://api.example.test.evil.com", "https://evilexample.test", "https://codepen.io"} {
+		if !slices.Contains(reflection.Origins, o) {
+			t.Errorf("reflection does not list the probe %s", o)
+		}
+	}
+	if !strings.Contains(reflection.Cause, "copies any Origin") || !strings.Contains(reflection.Fix, "allow_origins") {
+		t.Errorf("reflection: cause %q, fix %q", reflection.Cause, reflection.Fix)
+	}
+	if !strings.Contains(r.Findings[1].Fix, "Vary: Origin") {
+		t.Errorf("missing-vary fix %q does not name the header", r.Findings[1].Fix)
+	}
+}
+
+// TestScanGroupsAClass: two suffix-match probes make one finding.
+func TestScanGroupsAClass(t *testing.T) {
+	srv := corsServer(t, func(o string) bool { return strings.HasSuffix(o, "example.test") }, true, true)
+	r, err := scan.Scan(context.Background(), site+"/users", scan.Options{Client: clientFor(srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(r.Findings, func(f scan.Finding) bool { return f.Class == scan.ClassSuffixMatch })
+	if i < 0 {
+		t.Fatalf("no suffix-match finding in %+v", r.Findings)
+	}
+	if got, want := r.Findings[i].Origins, []string{"https://evilexample.test", "https://evilapi.example.test"}; !slices.Equal(got, want) {
+		t.Errorf("suffix-match probes %q, want %q", got, want)
 	}
 }
 
@@ -271,5 +335,43 @@ func TestProbes(t *testing.T) {
 	}
 	if len(ps) < 40 {
 		t.Errorf("%d probes, want at least 40", len(ps))
+	}
+}
+
+// TestProbesForAddresses: for an IP address or localhost, every probe is a
+// name someone can register under a public suffix (or null, or the site's
+// http:// twin): none of the names built by cutting or extending the host,
+// which no one can own.
+func TestProbesForAddresses(t *testing.T) {
+	for _, site := range []string{"http://127.0.0.1:8080/api", "https://[::1]:8443/", "http://localhost:3000/", "https://intranet/"} {
+		t.Run(site, func(t *testing.T) {
+			u, _ := url.Parse(site)
+			ps := scan.Probes(u)
+			classes := map[string]bool{}
+			for _, p := range ps {
+				classes[p.Class] = true
+				if p.Origin == "null" || p.Class == scan.ClassHTTPOrigin {
+					continue
+				}
+				host := p.Origin[strings.Index(p.Origin, "://")+3:]
+				if i := strings.LastIndexByte(host, ':'); i > strings.LastIndexByte(host, ']') {
+					host = host[:i]
+				}
+				tld := host[strings.LastIndexByte(host, '.')+1:]
+				if _, icann := publicsuffix.PublicSuffix(tld); !icann || tld == host {
+					t.Errorf("probe %s (%s): %q is no name anyone can register", p.Origin, p.Class, host)
+				}
+			}
+			want := []string{scan.ClassOriginReflection, scan.ClassNullOrigin, scan.ClassThirdParty}
+			if u.Hostname() != "::1" {
+				// Host names and IPv4 addresses can start a longer name.
+				want = append(want, scan.ClassPrefixMatch, scan.ClassSpecialCharacters)
+			}
+			for _, c := range want {
+				if !classes[c] {
+					t.Errorf("no %s probe", c)
+				}
+			}
+		})
 	}
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need: chromium for the real-browser
-# tests. With --bench (or CROSSGATE_BENCH_PEERS=1) it also installs the
-# benchmark peers nginx, caddy and wrk, and linux-perf for CPU-time measurements.
+# tests, curl for the README's commands that readme_test.go runs, and
+# etcd-server and etcd-client for the cluster tests. With --bench (or
+# CROSSGATE_BENCH_PEERS=1) it also installs the benchmark peers nginx, caddy
+# and wrk, and linux-perf for CPU-time measurements.
 #
 # Idempotent: when every package is installed it changes nothing and touches
 # no network. It installs Debian packages only, with apt-get, and needs root
@@ -13,7 +15,7 @@ usage() {
   echo "  --bench  also install the benchmark peers (nginx, caddy, wrk) and linux-perf" >&2
 }
 
-packages=(chromium)
+packages=(chromium curl etcd-server etcd-client)
 bench=${CROSSGATE_BENCH_PEERS:-0}
 for arg in "$@"; do
   case "$arg" in

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,30 +29,26 @@ func (f *headerFlags) Set(v string) error {
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	origin := fs.String("origin", "", "the origin of the page making the request (required)")
-	method := fs.String("X", "GET", "request method")
+	fs := newFlagSet("check", "Usage: crossgate check URL --origin ORIGIN [-X METHOD] [-H 'Name: value']... [--credentials] [--untrusted] [--resolve HOST:PORT:ADDR] [--json]\n       crossgate check --har FILE [--json]", stderr)
+	origin := fs.String("origin", "", "the `ORIGIN` of the page making the request, such as https://app.example.com (required)")
+	method := fs.String("X", "GET", "request `METHOD`")
 	headers := &headerFlags{h: http.Header{}}
-	fs.Var(headers, "H", "request header 'Name: value'; repeatable")
+	fs.Var(headers, "H", "request `HEADER` as 'Name: value'; repeatable")
 	credentials := fs.Bool("credentials", false, `send the request with credentials: "include" (cookies, HTTP auth)`)
 	resolve := resolveFlags{}
-	fs.Var(resolve, "resolve", "connect to ADDR for HOST:PORT (HOST:PORT:ADDR, as curl); repeatable")
+	fs.Var(resolve, "resolve", "connect to ADDR for HOST:PORT (`HOST:PORT:ADDR`, as curl); repeatable")
+	untrusted := fs.Bool("untrusted", false, "the --origin is one the server must not trust (an attacker's): warn if it is allowed")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
-	har := fs.String("har", "", "check every cross-origin request of a DevTools HAR export instead")
-	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crossgate check URL --origin ORIGIN [-X METHOD] [-H 'Name: value']... [--credentials] [--resolve HOST:PORT:ADDR] [--json]\n       crossgate check --har FILE [--json]")
-		fs.PrintDefaults()
-	}
+	har := fs.String("har", "", "check every cross-origin request of a DevTools HAR export `FILE` instead")
+	timeout := fs.Duration("timeout", 30*time.Second, "give up after this `DURATION`")
 	var target string
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseFailed(err)
 	}
 	if *har == "" {
 		var err error
 		if target, err = parseWithPositional(fs, args); err != nil {
-			return 2
+			return parseFailed(err)
 		}
 		if *origin == "" {
 			fmt.Fprintln(stderr, "crossgate check: --origin is required: the origin of the page that makes the request, e.g. --origin https://app.example.com")
@@ -76,6 +71,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "crossgate check: could not check: %v\n", err)
 		return 2
+	}
+	if err := client.Warn(ctx, res, *untrusted); err != nil {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("A second request, from another origin, to see whether the answer depends on the origin, got no answer: %v", err))
 	}
 	if res.Error != nil && res.Preflight != nil {
 		if why := res.Preflight.Header.Get(gateway.ReasonHeader); why != "" {

@@ -1,24 +1,20 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
+
+	"github.com/crossgate/crossgate/config"
 
 	"github.com/crossgate/crossgate/lint"
 )
 
 func cmdLint(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file := fs.String("c", "crossgate.yaml", "config file")
+	fs := newFlagSet("lint", "Usage: crossgate lint [-c FILE] [--format text|json|sarif]", stderr)
+	file := fs.String("c", defaultConfigFile, "config `FILE`; without one, the embedded default config")
 	format := fs.String("format", "text", "output format: text, json or sarif")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crossgate lint [-c FILE] [--format text|json|sarif]")
-		fs.PrintDefaults()
-	}
-	if !parseFlags(fs, args, "; name the file with -c") {
-		return 2
+	if code := parseFlags(fs, args, "; name the file with -c"); code >= 0 {
+		return code
 	}
 	write := map[string]func(io.Writer, []lint.Finding) error{
 		"text":  lint.WriteText,
@@ -29,8 +25,17 @@ func cmdLint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "crossgate lint: unknown format %q: use text, json or sarif\n", *format)
 		return 2
 	}
-	findings, err := lint.Load(*file)
+	embedded, err := useEmbedded(fs, *file)
 	if err != nil {
+		fmt.Fprintf(stderr, "crossgate lint: %v\n", err)
+		return 2
+	}
+	var findings []lint.Finding
+	if embedded {
+		*file = embeddedName
+		fmt.Fprintf(stderr, "crossgate lint: no %s here: auditing the embedded default config, which crossgate serve uses then\n", defaultConfigFile)
+		findings = lint.Parse(*file, config.Default())
+	} else if findings, err = lint.Load(*file); err != nil {
 		fmt.Fprintf(stderr, "crossgate lint: %v\n", err)
 		return 2
 	}

@@ -25,6 +25,7 @@ func TestLint(t *testing.T) {
 	clean := write("clean.yaml", head+"policies:\n  web: {allow_origins: [https://app.example.com], max_age: 7200}\nroutes:\n  - {id: api, path_prefix: /, upstream: api, cors: web}\n")
 	warned := write("warned.yaml", head+"policies:\n  web: {allow_origins: [https://app.example.com, \"null\"], max_age: 7200}\nroutes:\n  - {id: api, path_prefix: /, upstream: api, cors: web}\n")
 	insecure := write("insecure.yaml", head+"policies:\n  web:\n    allow_origin_regex: ['https://app.example.com']\n    allow_credentials: true\n    max_age: 7200\nroutes:\n  - {id: api, path_prefix: /, upstream: api, cors: web, csrf: {mode: fetch-metadata}}\n")
+	mixed := write("mixed.yaml", head+"policies:\n  web: {allow_origins: [\"*\"], allow_credentials: true}\n  other: {allow_origins: [\"null\"], max_age: 7200}\nroutes:\n  - {id: api, path_prefix: /, upstream: api, cors: web, csrf: {mode: fetch-metadata}}\n  - {id: b, path_prefix: /b/, upstream: nowhere, cors: other}\n")
 	invalid := write("invalid.yaml", head+"policies:\n  web: {allow_origins: [\"*\"], allow_credentials: true}\nroutes:\n  - {id: api, path_prefix: /, upstream: api, cors: web}\n")
 
 	tests := []cliCase{
@@ -32,6 +33,10 @@ func TestLint(t *testing.T) {
 		{"warnings alone pass", []string{"lint", "-c", warned}, 0, `warned\.yaml:5:\d+: warning null-origin: .*\n.*0 errors, 1 warning,`, "", nil},
 		{"an insecure regex fails", []string{"lint", "-c", insecure}, 1, `insecure\.yaml:6:\d+: error unescaped-dot: .*https://appxexample\.com`, "", nil},
 		{"a refused config fails with its errors", []string{"lint", "-c", invalid}, 1, `invalid\.yaml:5:\d+: error wildcard-credentials: `, "", nil},
+		{"a refused config gets its warnings too, after its errors", []string{"lint", "-c", mixed}, 1,
+			`(?s)^\S*mixed\.yaml:5:\d+: error wildcard-credentials: .*\n\S*mixed\.yaml:9:\d+: error invalid-config: .*\n\S*mixed\.yaml:6:\d+: warning null-origin: .*2 errors, 1 warning,`, "", nil},
+		{"sarif of a refused config lists errors and warnings", []string{"lint", "-c", mixed, "--format", "sarif"}, 1,
+			`(?s)"ruleId": "wildcard-credentials",\s*"ruleIndex": \d+,\s*"level": "error".*"ruleId": "invalid-config",\s*"ruleIndex": \d+,\s*"level": "error".*"ruleId": "null-origin",\s*"ruleIndex": \d+,\s*"level": "warning"`, "", []string{"$schema", "version", "runs"}},
 		{"json", []string{"lint", "--format", "json", "-c", insecure}, 1, `"rule": "unescaped-dot"`, "", []string{"findings", "errors", "warnings", "infos"}},
 		{"sarif", []string{"lint", "-c", warned, "--format", "sarif"}, 0, `"version": "2\.1\.0"`, "", []string{"$schema", "version", "runs"}},
 		{"unknown format", []string{"lint", "--format", "xml", "-c", clean}, 2, "", `unknown format "xml"`, nil},

@@ -26,6 +26,13 @@ func TestCommands(t *testing.T) {
 		}
 	}))
 	defer dropsNull.Close()
+	trustsNull := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Origin")
+		if r.Header.Get("Origin") == "null" {
+			w.Header().Set("Access-Control-Allow-Origin", "null")
+		}
+	}))
+	defer trustsNull.Close()
 	port := reflecting.URL[strings.LastIndexByte(reflecting.URL, ':')+1:]
 
 	dir := t.TempDir()
@@ -34,18 +41,36 @@ func TestCommands(t *testing.T) {
 
 	tests := []cliCase{
 		{"no command", nil, 2, "", "Usage: crossgate", nil},
-		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`, nil},
+		{"--help", []string{"--help"}, 0, "Usage: crossgate", "", nil},
+		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"\n`, nil},
+		{"mistyped command", []string{"chek"}, 2, "", `unknown command "chek"; did you mean "check"\?`, nil},
+		{"command cut short", []string{"ser"}, 2, "", `did you mean "serve"\?`, nil},
 		{"version", []string{"version"}, 0, `crossgate \S+\ncommit \S+\ngo1\.`, "", nil},
+		{"--version", []string{"--version"}, 0, `crossgate \S+\ncommit \S+\ngo1\.`, "", nil},
+		{"serve -h", []string{"serve", "-h"}, 0, "", `Usage: crossgate serve \[-c FILE\] \[--etcd URL,\.\.\. \[--etcd-prefix /crossgate\]\]\n  -c FILE\n`, nil},
+		{"check -h spells flags as typed", []string{"check", "-h"}, 0, "", `(?s)  -X METHOD\n.*  --origin ORIGIN\n`, nil},
+		{"lint -h", []string{"lint", "--help"}, 0, "", `  --format string\n`, nil},
+		{"a bad flag", []string{"scan", "--jsn"}, 2, "", `flag provided but not defined: -jsn`, nil},
+		{"lint without the file", []string{"lint", "-c", filepath.Join(dir, "missing.yaml")}, 2, "", `crossgate lint: config file .*missing\.yaml does not exist`, nil},
 		{"serve refuses an invalid config with every error", []string{"serve", "-c", bad}, 1, "",
 			`(?s)bad\.yaml:4:\d+: .*\*.*\n.*bad\.yaml:6:5: .*alow_headers.*allow_headers`, nil},
-		{"serve without the file", []string{"serve", "-c", filepath.Join(dir, "missing.yaml")}, 1, "", "missing.yaml", nil},
+		{"serve without the file", []string{"serve", "-c", filepath.Join(dir, "missing.yaml")}, 2, "", `crossgate serve: config file .*missing\.yaml does not exist`, nil},
 		{"serve refuses a file named without -c", []string{"serve", bad}, 2, "", `unexpected argument .*bad\.yaml.*; name the file with -c`, nil},
 		{"demo refuses a stray argument", []string{"demo", "now"}, 2, "", `crossgate demo: unexpected argument "now"`, nil},
 		{"scan finds a reflecting server", []string{"scan", "http://api.example.test:" + port + "/", "--resolve", "api.example.test:" + port + ":127.0.0.1"}, 1,
 			`(?s)findings.*high +origin-reflection +Origin: https://evil\.com`, "", nil},
+		{"scan explains its one finding", []string{"scan", trustsNull.URL}, 1,
+			`^http://127\.0\.0\.1:\d+: 1 finding\n\nmedium  null-origin +Origin: null\n        HTTP 200; Access-Control-Allow-Origin: null; Vary: Origin\n        Cause: The endpoint trusts Origin: null, .*\.\n        Fix:   Remove null from the allowed origins\.\n$`, "", nil},
 		{"scan --json", []string{"scan", "--json", reflecting.URL}, 1, `"class": "origin-reflection"`, "", []string{"url", "findings"}},
 		{"scan a clean server", []string{"scan", clean.URL}, 0, "no misconfiguration found", "", nil},
-		{"scan an unreachable host", []string{"scan", "http://127.0.0.1:1/"}, 2, "", "could not scan", nil},
+		{"scan a URL without a scheme, as curl takes it", []string{"scan", strings.TrimPrefix(clean.URL, "http://") + "/api"}, 0, `^http://127\.0\.0\.1:\d+/api: no misconfiguration found`, "", nil},
+		{"check a URL without a scheme", []string{"check", "localhost:" + port + "/api", "--origin", "https://app.example.test"}, 0, `> GET http://localhost:\d+/api\n`, "", nil},
+		{"scan an unreachable host", []string{"scan", "http://127.0.0.1:1/"}, 2, "", `^crossgate scan: could not scan: Get "http://127\.0\.0\.1:1/": `, nil},
+		{"check warns when an allowed answer echoes any origin", []string{"check", reflecting.URL, "--origin", "https://evil.com", "--credentials"}, 0,
+			`(?s)ALLOWED: the page can read the response\.\n.*Warning: The server allows any origin: .*\nWarning: The server allows credentials .*\nWarning: The answer depends on the origin .* no Vary: Origin`, "", nil},
+		{"check --untrusted", []string{"check", reflecting.URL, "--origin", "https://evil.com", "--untrusted"}, 0,
+			`Warning: The server allowed https://evil\.com, an origin you marked as untrusted`, "", nil},
+		{"check an ftp URL", []string{"check", "ftp://x/", "--origin", "https://app.example.test"}, 2, "", `^crossgate check: URL "ftp://x/": only http and https URLs can be checked\n$`, nil},
 		{"scan a server that drops a probe", []string{"scan", dropsNull.URL}, 2, `(?s)no misconfiguration found in the \d+ probes answered\n\n1 of \d+ probes got no answer.*Origin: null: `, `could not scan: 1 of \d+ probes got no answer`, nil},
 		{"scan with a bad --resolve", []string{"scan", "--resolve", "nonsense", clean.URL}, 2, "", "HOST:PORT:ADDR", nil},
 	}
@@ -90,4 +115,13 @@ func runCases(t *testing.T, cases []cliCase) {
 			}
 		})
 	}
+}
+
+// TestLintWithoutConfigFile: like serve, lint without -c and without a
+// crossgate.yaml here audits the embedded default config, and says so.
+func TestLintWithoutConfigFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	runCases(t, []cliCase{
+		{"lint", []string{"lint"}, 0, `^embedded default: 0 errors, 0 warnings, 0 infos\n$`, "auditing the embedded default config", nil},
+	})
 }

@@ -5,25 +5,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/crossgate/crossgate/scan"
 )
 
 func cmdScan(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("scan", "Usage: crossgate scan URL [--resolve HOST:PORT:ADDR] [--json]", stderr)
 	resolve := resolveFlags{}
-	fs.Var(resolve, "resolve", "connect to ADDR for HOST:PORT (HOST:PORT:ADDR, as curl); repeatable")
+	fs.Var(resolve, "resolve", "connect to ADDR for HOST:PORT (`HOST:PORT:ADDR`, as curl); repeatable")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	timeout := fs.Duration("timeout", 60*time.Second, "give up after this long")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crossgate scan URL [--resolve HOST:PORT:ADDR] [--json]")
-		fs.PrintDefaults()
-	}
+	timeout := fs.Duration("timeout", 60*time.Second, "give up after this `DURATION`")
 	url, err := parseWithPositional(fs, args)
 	if err != nil {
-		return 2
+		return parseFailed(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -50,9 +46,13 @@ func cmdScan(args []string, stdout, stderr io.Writer) int {
 func printScan(w io.Writer, r *scan.Report) {
 	switch {
 	case len(r.Findings) > 0:
-		fmt.Fprintf(w, "%s: %d findings\n\n", r.URL, len(r.Findings))
+		fmt.Fprintf(w, "%s: %s\n", r.URL, count(len(r.Findings), "finding"))
 		for _, f := range r.Findings {
-			fmt.Fprintf(w, "%-7s %-20s Origin: %s\n        %s\n", f.Severity, f.Class, f.Origin, f.Evidence)
+			fmt.Fprintf(w, "\n%-7s %-20s Origin: %s\n        %s\n", f.Severity, f.Class, f.Origin, f.Evidence)
+			if more := f.Origins[1:]; len(more) > 0 {
+				fmt.Fprintf(w, "        Also seen with: %s\n", listSome(more, 3))
+			}
+			fmt.Fprintf(w, "        Cause: %s.\n        Fix:   %s.\n", upperFirst(f.Cause), upperFirst(f.Fix))
 		}
 	case len(r.Unanswered) == 0:
 		fmt.Fprintf(w, "%s: no misconfiguration found (%d probes)\n", r.URL, r.Probes)
@@ -65,6 +65,22 @@ func printScan(w io.Writer, r *scan.Report) {
 			fmt.Fprintf(w, "        Origin: %s: %s\n", u.Origin, u.Error)
 		}
 	}
+}
+
+// listSome lists the first n items and counts the rest.
+func listSome(items []string, n int) string {
+	if len(items) <= n+1 {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more (--json lists them all)", strings.Join(items[:n], ", "), len(items)-n)
+}
+
+// upperFirst starts a sentence.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // parseWithPositional parses flags placed before or after one positional
@@ -86,5 +102,15 @@ func parseWithPositional(fs *flag.FlagSet, args []string) (string, error) {
 		fs.Usage()
 		return "", fmt.Errorf("bad arguments")
 	}
-	return pos[0], nil
+	return withScheme(pos[0]), nil
+}
+
+// withScheme returns the URL as typed, with http:// in front when it names
+// no scheme, as curl does: "localhost:8080/api" is http://localhost:8080/api,
+// not a URL of scheme "localhost".
+func withScheme(s string) string {
+	if strings.Contains(s, "://") {
+		return s
+	}
+	return "http://" + s
 }

@@ -7,31 +7,40 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/crossgate/crossgate/config"
+	"github.com/crossgate/crossgate/config/etcdstore"
 	"github.com/crossgate/crossgate/gateway"
 	"github.com/crossgate/crossgate/lint"
 )
 
 func cmdServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file := fs.String("c", defaultConfigFile, "config file; without one, the embedded default config")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: crossgate serve [-c FILE]")
-		fs.PrintDefaults()
+	fs := newFlagSet("serve", "Usage: crossgate serve [-c FILE] [--etcd URL,... [--etcd-prefix /crossgate]]", stderr)
+	file := fs.String("c", defaultConfigFile, "config `FILE`; without one, the embedded default config. With --etcd, the node's own file: listen, tls and admin")
+	etcd := addEtcdFlags(fs)
+	nodeID := fs.String("node-id", "", "with --etcd: the node's `NAME` in the cluster (default HOSTNAME-PORT)")
+	snapshot := fs.String("snapshot-file", "", "with --etcd: the `FILE` that keeps the last good config, served when etcd is down at start (default FILE.snapshot.json beside the -c file)")
+	if code := parseFlags(fs, args, "; name the file with -c"); code >= 0 {
+		return code
 	}
-	if !parseFlags(fs, args, "; name the file with -c") {
-		return 2
+	embedded := false
+	if !etcd.set() {
+		var err error
+		if embedded, err = useEmbedded(fs, *file); err != nil {
+			fmt.Fprintf(stderr, "crossgate serve: %v\n", err)
+			return 2
+		}
 	}
 	var store config.Store = &config.FileStore{Path: *file}
-	embedded := false
-	if _, err := os.Stat(*file); errors.Is(err, os.ErrNotExist) && !flagSet(fs, "c") {
-		store, embedded = &config.StaticStore{Name: "embedded default", Data: config.Default()}, true
+	if embedded {
+		store = &config.StaticStore{Name: embeddedName, Data: config.Default()}
 	}
 	if os.Getenv("GOGC") == "" {
 		// A gateway's live heap is small and its garbage is per request:
@@ -62,6 +71,16 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 
+	if etcd.set() {
+		cs, err := clusterStore(*file, etcd, *nodeID, *snapshot, log)
+		if err != nil {
+			printConfigError(stderr, err)
+			return 1
+		}
+		defer cs.Close()
+		store = cs
+		log.Info("cluster mode: the config comes from etcd", "endpoints", strings.Join(cs.Endpoints(), ","), "node", cs.Status().ID)
+	}
 	if embedded {
 		log.Warn("no " + defaultConfigFile + " here: serving the embedded default config (origin http://localhost:3000, upstream http://127.0.0.1:9001); write your own, starting from examples/crossgate.yaml")
 	}
@@ -73,8 +92,58 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// defaultConfigFile is the config serve reads when -c is not given.
+// clusterStore returns the etcd store of a node whose own file is file.
+func clusterStore(file string, flags *etcdFlags, nodeID, snapshot string, log *slog.Logger) (*etcdstore.Store, error) {
+	node, err := config.Load(file)
+	if err != nil {
+		return nil, err
+	}
+	if len(node.Policies)+len(node.Upstreams)+len(node.Routes) > 0 || node.Defaults.CORS != nil {
+		return nil, fmt.Errorf("%s: in cluster mode policies, upstreams, routes and defaults come from etcd: keep listen, tls and admin in this file, and put the rest in etcd with crossgate config push", file)
+	}
+	o, err := flags.options()
+	if err != nil {
+		return nil, err
+	}
+	o.Node, o.Logger, o.Version = node, log, buildVersion
+	o.NodeID = nodeID
+	if o.NodeID == "" {
+		host, _ := os.Hostname()
+		_, port, _ := net.SplitHostPort(node.Listen)
+		o.NodeID = strings.ReplaceAll(host, "/", "-") + "-" + port
+	}
+	o.SnapshotFile = snapshot
+	if o.SnapshotFile == "" {
+		o.SnapshotFile = strings.TrimSuffix(file, filepath.Ext(file)) + ".snapshot.json"
+	}
+	// Lint errors refuse a snapshot as they refuse a file; the gateway
+	// logs the warnings.
+	o.Check = func(c *config.Config) error { return lint.Refuse(lint.Check(c)) }
+	return etcdstore.New(o)
+}
+
+// defaultConfigFile is the config serve and lint read when -c is not given.
 const defaultConfigFile = "crossgate.yaml"
+
+// embeddedName names the embedded default config in messages.
+const embeddedName = "embedded default"
+
+// useEmbedded reports whether serve and lint take the embedded default
+// config: when -c is not given and there is no crossgate.yaml here. A file
+// that -c names must be readable; the error says so, and the command exits 2
+// as for any file it cannot read.
+func useEmbedded(fs *flag.FlagSet, file string) (bool, error) {
+	_, err := os.Stat(file)
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.Is(err, os.ErrNotExist) && !flagSet(fs, "c"):
+		return true, nil
+	case errors.Is(err, os.ErrNotExist):
+		return false, fmt.Errorf("config file %s does not exist", file)
+	}
+	return false, err
+}
 
 // flagSet reports whether the flag name was given on the command line.
 func flagSet(fs *flag.FlagSet, name string) bool {

@@ -10,7 +10,11 @@ import (
 // Set at build time with -ldflags "-X main.buildVersion=...".
 var buildVersion = "dev"
 
-func cmdVersion(stdout io.Writer) int {
+func cmdVersion(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("version", "Usage: crossgate version", stderr)
+	if code := parseFlags(fs, args, ""); code >= 0 {
+		return code
+	}
 	commit := "unknown"
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range info.Settings {

@@ -29,6 +29,8 @@ var (
 	jsonPost   = e2e.FetchRequest{URL: "/echo", Method: "POST", Body: "{}", Header: http.Header{"Content-Type": {"application/json"}}}
 	credGet    = e2e.FetchRequest{URL: "/echo", Credentials: "include"}
 	ownCORSPut = e2e.FetchRequest{URL: "/own-cors", Method: "PUT", Body: "{}"}
+	jsonPut    = e2e.FetchRequest{URL: "/echo", Method: "PUT", Body: "{}", Header: http.Header{"Content-Type": {"application/json"}}}
+	xhrDelete  = e2e.FetchRequest{URL: "/echo", Method: "DELETE", Header: http.Header{"X-Requested-With": {"XMLHttpRequest"}}}
 )
 
 func withHeader(req e2e.FetchRequest, name, value string) e2e.FetchRequest {
@@ -308,6 +310,20 @@ func Scenarios() []Scenario {
 			Name: "max_age -1: the second identical request is preflighted again", Policy: `{allow_origins: ["{{app}}"], allow_methods: [PUT], max_age: -1}`, Page: "app",
 			Before: []Step{{Request: put}}, Request: put,
 			Want: Want{Allowed: true, Status: 200, Preflight: true, Gateway: counts("OPTIONS", 2, "PUT", 2)},
+		},
+		{
+			// The answer to the PUT's preflight lists every allowed method
+			// and header, and the browser caches all of them.
+			Name: "one preflight for PUT with Content-Type covers a later DELETE with X-Requested-With", Page: "app",
+			Policy: `{allow_origins: ["{{app}}"], allow_methods: [PUT, DELETE], allow_headers: [Content-Type, X-Requested-With], max_age: 600}`,
+			Before: []Step{{Request: jsonPut}}, Request: xhrDelete,
+			Want: Want{Allowed: true, Status: 200, Gateway: counts("OPTIONS", 1, "PUT", 1, "DELETE", 1)},
+		},
+		{
+			Name: "a later DELETE with X-Requested-With that the policy does not allow is preflighted, and refused", Page: "app",
+			Policy: `{allow_origins: ["{{app}}"], allow_methods: [PUT], allow_headers: [Content-Type], max_age: 600}`,
+			Before: []Step{{Request: jsonPut}}, Request: xhrDelete,
+			Want: Want{CorsError: "PreflightMissingAllowOriginHeader", Preflight: true, Gateway: counts("OPTIONS", 2, "PUT", 1), Upstream: counts("PUT", 1)},
 		},
 
 		// Redirects.

@@ -106,3 +106,17 @@ var tchar = [256]bool{
 	'j': true, 'k': true, 'l': true, 'm': true, 'n': true, 'o': true, 'p': true, 'q': true, 'r': true,
 	's': true, 't': true, 'u': true, 'v': true, 'w': true, 'x': true, 'y': true, 'z': true,
 }
+
+// VaryNames reports whether the Vary header lines name the header name, in
+// any case, or are "*": whether a cache keys the response on it.
+func VaryNames(lines []string, name string) bool {
+	for _, l := range lines {
+		for v := range strings.SplitSeq(l, ",") {
+			v = strings.TrimSpace(v)
+			if strings.EqualFold(v, name) || v == "*" {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -25,6 +25,11 @@ func TestLists(t *testing.T) {
 		{"method override naming PATCH", fetch.ForbiddenRequestHeader("X-HTTP-Method-Override", []string{"PATCH"}), false},
 		{"Content-Type is safelisted", fetch.SafelistedResponseHeader("content-TYPE"), true},
 		{"Set-Cookie is not safelisted", fetch.SafelistedResponseHeader("Set-Cookie"), false},
+		{"Vary: Origin", fetch.VaryNames([]string{"Origin"}, "Origin"), true},
+		{"Vary naming origin in a list, in lower case", fetch.VaryNames([]string{"Accept-Encoding", "accept, origin"}, "Origin"), true},
+		{"Vary: *", fetch.VaryNames([]string{"*"}, "Origin"), true},
+		{"Vary without Origin", fetch.VaryNames([]string{"Accept-Encoding, Origin-Agent"}, "Origin"), false},
+		{"no Vary", fetch.VaryNames(nil, "Origin"), false},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
