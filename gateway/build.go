@@ -105,13 +105,17 @@ func (g *Gateway) build(cfg *config.Config, prev *snapshot) (*snapshot, error) {
 		if up == nil {
 			return nil, fmt.Errorf("route %q: unknown upstream %q", r.ID, r.Upstream)
 		}
-		metrics := g.metrics.forRoute(r.ID, perRoute)
-		if old != nil && old.policy == pol && old.upstream == up && old.metrics.route == metrics.route {
+		label := config.AllRoutes
+		if perRoute {
+			label = r.ID
+		}
+		if old != nil && old.policy == pol && old.upstream == up && old.metrics.route == label {
 			s.routes[r.ID] = old
 			routes = append(routes, old)
 			continue
 		}
-		if old != nil && old.metrics.route == metrics.route {
+		metrics := g.metrics.forRoute(r.ID, perRoute)
+		if old != nil && old.metrics.route == label {
 			metrics = old.metrics // its series are looked up already
 		}
 		rt := &route{
