@@ -50,15 +50,12 @@ conns=${CONNECTIONS:-64}
 base=${PORT_BASE:-18080}
 out=${OUT:-$bench/gateway/results.txt}
 origin=https://app.example.com
+# shellcheck source=lib.sh
+. "$bench/lib.sh"
 # With NICE (say -10, as root) every process of the benchmark runs at that
 # priority, so that other work on a shared machine disturbs it less.
 run=()
 [ -z "${NICE:-}" ] || run=(nice -n "$NICE")
-
-die() {
-	echo "gateway.sh: $*" >&2
-	exit 1
-}
 
 # nginx lives in /usr/sbin, which is not on every user's PATH.
 PATH=$PATH:/usr/sbin:/sbin
@@ -79,39 +76,11 @@ peers=(crossgate nginx caddy rsproxy floor epoll)
 # preflights only, as the least any Go server costs here.
 kinds() { case "$1" in floor | epoll) echo preflight ;; *) echo preflight get ;; esac; }
 
-listening() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
 for p in "$up_port" "${port[@]}"; do
 	if listening "$p"; then
 		die "127.0.0.1:$p is already in use; set PORT_BASE to a free range of seven ports"
 	fi
 done
-
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# waitfor PORT NAME LOG: waits up to 10 s for a listener on PORT, and shows
-# LOG if none comes.
-waitfor() {
-	for _ in $(seq 100); do
-		listening "$1" && return 0
-		sleep 0.1
-	done
-	echo "--- $3" >&2
-	cat "$3" >&2 || true
-	die "$2 did not start listening on 127.0.0.1:$1"
-}
 
 # fill FILE PORT: a config template of gateway/ with this run's ports.
 fill() {
@@ -154,18 +123,6 @@ measure() {
 		-v ticks="$((${t1:-0} - ${t0:-0}))" -v hz="$(getconf CLK_TCK)" -v n="$n" \
 		'BEGIN { printf "%s", rps; if (pid != "") printf " %.1f", ticks * 1e6 / hz / n; print "" }'
 	[ -z "${5:-}" ] || printf 'cpu ticks %s (%s Hz)\n\n' "$((t1 - t0))" "$(getconf CLK_TCK)" >>"$out"
-}
-
-# load: the 1-minute load average and the share of CPU time the machine
-# spent idle over the last second.
-load() {
-	local a b
-	a=($(head -1 /proc/stat))
-	sleep 1
-	b=($(head -1 /proc/stat))
-	awk -v l="$(cut -d' ' -f1 /proc/loadavg)" \
-		-v t="$((b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + b[7] + b[8] - a[1] - a[2] - a[3] - a[4] - a[5] - a[6] - a[7] - a[8]))" \
-		-v i="$((b[4] - a[4]))" 'BEGIN { printf "load average %s, %.0f%% idle", l, t ? 100 * i / t : 0 }'
 }
 
 # profile: runs Crossgate in process under wrk, once answering preflights
@@ -333,11 +290,6 @@ done
 echo "after: $(load)"
 echo
 
-# median LIST [FORMAT] and range LIST: of a list of numbers.
-median() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk -v f="${2:-%.0f}" '{ v[NR] = $1 } END { printf f, (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-range() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { printf "%.0f-%.0f", v[1], v[NR] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.2f", a / b }'; }
-
 declare -A med us rng
 for p in "${peers[@]}"; do
 	for k in preflight get; do
@@ -372,14 +324,6 @@ for p in "${peers[@]}"; do
 done
 echo
 
-# target TEXT A B FACTOR: whether A >= FACTOR * B.
-target() {
-	if awk -v a="$2" -v b="$3" -v f="$4" 'BEGIN { exit !(a >= f * b) }'; then
-		echo "met:    $1"
-	else
-		echo "missed: $1"
-	fi
-}
 target "Crossgate preflights/s >= nginx's" "${med[crossgate.preflight]}" "${med[nginx.preflight]}" 1
 target "Crossgate GET/s >= 2x ReverseProxy+rs/cors's" "${med[crossgate.get]}" "${med[rsproxy.get]}" 2
 target "Crossgate GET/s >= 0.5x nginx's" "${med[crossgate.get]}" "${med[nginx.get]}" 0.5

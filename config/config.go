@@ -70,13 +70,16 @@ type Config struct {
 	Routes []*Route
 	// Defaults apply to routes that leave a setting out.
 	Defaults Defaults
+	// Metrics shapes the gateway's Prometheus series.
+	Metrics Metrics
 
 	// Revision identifies the source of this snapshot: for a file, a hash
 	// of its bytes. Two snapshots with the same revision are the same.
 	Revision string
 
-	file string
-	pos  map[string]position // by path; empty for a Config built in code
+	file     string
+	pos      map[string]position // by path; empty for a Config built in code
+	compiled *compiledPolicies   // nil for a Config built in code
 }
 
 // TLS names the certificate and key files of the gateway's listener. Both
@@ -293,6 +296,51 @@ type PolicyRef struct {
 type Defaults struct {
 	// CORS is the policy of routes without one; nil means none.
 	CORS *PolicyRef
+}
+
+// Metrics shapes the gateway's Prometheus series.
+type Metrics struct {
+	// PerRoute says whether series are labelled with each route's id;
+	// PerRouteAuto when the file leaves it out.
+	PerRoute PerRoute
+}
+
+// PerRoute is the metrics setting per_route.
+type PerRoute string
+
+// PerRoute settings.
+const (
+	// PerRouteAuto labels series by route while the config has at most
+	// PerRouteAutoLimit routes, and by AllRoutes above.
+	PerRouteAuto PerRoute = "auto"
+	// PerRouteOn labels series by route whatever the number of routes:
+	// about 20 series per route that receives requests.
+	PerRouteOn PerRoute = "on"
+	// PerRouteOff labels every route's series AllRoutes: the scrape has the
+	// same size whatever the number of routes.
+	PerRouteOff PerRoute = "off"
+)
+
+// PerRouteAutoLimit is the most routes for which PerRouteAuto labels series
+// by route: at about 20 series per route that receives requests, 1,000
+// routes make a scrape of some 20,000 series, the most a single target
+// should give Prometheus; a fleet of more routes is better watched through
+// its upstreams and the access log.
+const PerRouteAutoLimit = 1000
+
+// AllRoutes is the route label of series that count every route together,
+// when per-route series are off.
+const AllRoutes = "*"
+
+// PerRouteMetrics reports whether the gateway labels series by route.
+func (c *Config) PerRouteMetrics() bool {
+	switch c.Metrics.PerRoute {
+	case PerRouteOn:
+		return true
+	case PerRouteOff:
+		return false
+	}
+	return len(c.Routes) <= PerRouteAutoLimit
 }
 
 // CSRFMode is how a route is protected against cross-site request forgery.

@@ -65,11 +65,13 @@ func Decode(filename string, data []byte) (*Config, error) {
 
 func decode(filename string, data []byte, substitute bool) (*Config, error) {
 	d := &decoder{
-		file:        filename,
-		pos:         make(map[string]position),
+		file: filename,
+		// About one value per 12 bytes of a large file: growing the map
+		// from empty cost a tenth of parsing 10,000 routes.
+		pos:         make(map[string]position, len(data)/12),
 		substituted: make(map[*yaml.Node]bool),
 		unresolved:  make(map[*yaml.Node]bool),
-		budget:      maxNodes,
+		budget:      maxNodes + 2*len(data),
 	}
 	root, err := d.parseYAML(data)
 	if err != nil {
@@ -85,10 +87,15 @@ func decode(filename string, data []byte, substitute bool) (*Config, error) {
 	}
 	c := d.config(root)
 	c.file, c.pos = filename, d.pos
+	c.compiled = &compiledPolicies{m: make(map[*Policy]compiledPolicy, len(c.Policies))}
 	sum := sha256.Sum256(data)
 	c.Revision = hex.EncodeToString(sum[:8])
 
 	errs := d.errs
+	if d.budget < 0 {
+		// What was cut short would only add errors about missing values.
+		return c, errs.sorted()
+	}
 	for _, e := range c.check() {
 		if !d.explains(e) {
 			errs = append(errs, e)
@@ -100,8 +107,10 @@ func decode(filename string, data []byte, substitute bool) (*Config, error) {
 	return c, nil
 }
 
-// maxNodes bounds the work of decoding one document: merge keys can make a
-// small file expand into a huge one.
+// maxNodes, plus two per byte of the file, bounds the work of decoding one
+// document: merge keys can make a small file expand into a huge one, while
+// a file without them holds fewer values than bytes (100,000 routes are
+// about 2 million values in 7 MB).
 const maxNodes = 1 << 20
 
 // maxMergeDepth bounds chains of merge keys, which may be cyclic.
@@ -316,11 +325,31 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []pair {
 		}
 		return nil
 	}
-	var own, merged []pair
-	seen := make(map[string]*yaml.Node)
+	own := make([]pair, 0, len(n.Content)/2)
+	var merged []pair
+	// Keys are looked up in a map only in large mappings: most have a
+	// handful of keys, and 10,000 routes made 20,000 maps.
+	var seen map[string]*yaml.Node
+	if len(n.Content) > 2*smallMapping {
+		seen = make(map[string]*yaml.Node, len(n.Content)/2)
+	}
+	find := func(key string) (*yaml.Node, bool) {
+		if seen != nil {
+			k, ok := seen[key]
+			return k, ok
+		}
+		for _, p := range own {
+			if p.key.Value == key {
+				return p.key, true
+			}
+		}
+		return nil, false
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := deref(n.Content[i]), n.Content[i+1]
-		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+		// Only "<<" or an explicit tag can be a merge key: resolving the
+		// tag of every key costs more than the rest of decoding it.
+		if k.Kind == yaml.ScalarNode && (k.Value == "<<" || k.Tag != "") && k.ShortTag() == "!!merge" {
 			if depth >= maxMergeDepth {
 				d.errorAt(k, path, "merge keys (<<) nested more than %d deep, or merging a mapping into itself", maxMergeDepth)
 				continue
@@ -334,21 +363,35 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []pair {
 			d.errorAt(k, path, "expected a key, got %s", describe(k))
 			continue
 		}
-		if first, dup := seen[k.Value]; dup {
+		if first, dup := find(k.Value); dup {
 			d.errorAt(k, child(path, k.Value), "key %q is already set at line %d", k.Value, first.Line)
 			continue
 		}
-		seen[k.Value] = k
+		if seen != nil {
+			seen[k.Value] = k
+		}
 		own = append(own, pair{k, v})
 	}
-	for _, p := range merged {
-		if _, ok := seen[p.key.Value]; !ok {
+	if seen == nil && len(own)+len(merged) > smallMapping {
+		seen = make(map[string]*yaml.Node, len(own)+len(merged))
+		for _, p := range own {
 			seen[p.key.Value] = p.key
+		}
+	}
+	for _, p := range merged {
+		if _, ok := find(p.key.Value); !ok {
+			if seen != nil {
+				seen[p.key.Value] = p.key
+			}
 			own = append(own, p)
 		}
 	}
 	return own
 }
+
+// smallMapping is the most keys of a mapping whose duplicates pairs finds
+// without a map.
+const smallMapping = 16
 
 func (d *decoder) mergeSources(v *yaml.Node, path string) []*yaml.Node {
 	v = deref(v)
@@ -374,6 +417,17 @@ func (d *decoder) mergeSources(v *yaml.Node, path string) []*yaml.Node {
 // goes to its function, each unknown key is an error. what names the
 // mapping in messages. A null value means the mapping is absent.
 func (d *decoder) fields(n *yaml.Node, path, what string, known map[string]func(path string, v *yaml.Node)) {
+	d.eachField(n, path, what,
+		func(key string) bool { _, ok := known[key]; return ok },
+		func() []string { return slices.Sorted(maps.Keys(known)) },
+		func(key, p string, v *yaml.Node) { known[key](p, v) })
+}
+
+// eachField is fields for a mapping whose keys known tells and whose
+// values decode decodes; names lists the keys, for the message about an
+// unknown one. Mappings that come by the thousand, such as routes, use it
+// with a table built once rather than one per mapping.
+func (d *decoder) eachField(n *yaml.Node, path, what string, known func(key string) bool, names func() []string, decode func(key, path string, v *yaml.Node)) {
 	n = deref(n)
 	if isNull(n) {
 		return
@@ -384,16 +438,16 @@ func (d *decoder) fields(n *yaml.Node, path, what string, known map[string]func(
 	}
 	for _, p := range d.pairs(n, path, 0) {
 		key := p.key.Value
-		f, ok := known[key]
-		if !ok {
-			d.errorAt(p.key, child(path, key), "unknown key %q in %s%s", key, what, suggest(key, known))
+		kp := child(path, key)
+		if !known(key) {
+			d.errorAt(p.key, kp, "unknown key %q in %s%s", key, what, suggest(key, names()))
 			continue
 		}
 		if isNull(deref(p.value)) {
 			continue
 		}
-		d.record(child(path, key), p.key, p.value)
-		f(child(path, key), p.value)
+		d.record(kp, p.key, p.value)
+		decode(key, kp, p.value)
 	}
 }
 
@@ -412,8 +466,7 @@ func (d *decoder) entries(n *yaml.Node, path, what string, each func(name, path 
 }
 
 // suggest returns a "did you mean" hint for a misspelt key.
-func suggest(key string, known map[string]func(string, *yaml.Node)) string {
-	names := slices.Sorted(maps.Keys(known))
+func suggest(key string, names []string) string {
 	if best := closest(key, names); best != "" {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
@@ -627,6 +680,11 @@ func (d *decoder) config(root *yaml.Node) *Config {
 				"cors": func(p string, v *yaml.Node) { c.Defaults.CORS = d.policyRef(v, p, "defaults") },
 			})
 		},
+		"metrics": func(p string, v *yaml.Node) {
+			d.fields(v, p, "metrics", map[string]func(string, *yaml.Node){
+				"per_route": func(p string, v *yaml.Node) { c.Metrics.PerRoute = PerRoute(d.str(v, p, "metrics: per_route")) },
+			})
+		},
 	})
 	return c
 }
@@ -757,32 +815,67 @@ func (d *decoder) routes(n *yaml.Node, path string) []*Route {
 	d.items(n, path, "routes", func(i int, path string, n *yaml.Node) {
 		r := &Route{}
 		routes = append(routes, r)
-		what := fmt.Sprintf("route %d", i+1)
+		what := ""
 		if n = deref(n); n.Kind == yaml.MappingNode {
 			// Name the route by its id in every message, wherever the id
-			// is written.
-			for _, p := range d.pairs(n, path, 0) {
-				if v := deref(p.value); p.key.Value == "id" && v.Kind == yaml.ScalarNode && v.Value != "" {
-					what = fmt.Sprintf("route %q", v.Value)
+			// is written: among the route's own keys, or else in a mapping
+			// it merges.
+			if id, ok := routeID(n); ok {
+				what = id
+			} else if slices.ContainsFunc(n.Content, func(k *yaml.Node) bool { return k.Value == "<<" }) {
+				for _, p := range d.pairs(n, path, 0) {
+					if v := deref(p.value); p.key.Value == "id" && v.Kind == yaml.ScalarNode && v.Value != "" {
+						what = "route " + strconv.Quote(v.Value)
+					}
 				}
 			}
 		}
-		in := func(key string) string { return what + ": " + key }
-		d.fields(n, path, what, map[string]func(string, *yaml.Node){
-			"id":             func(p string, v *yaml.Node) { r.ID = d.str(v, p, in("id")) },
-			"hosts":          func(p string, v *yaml.Node) { r.Hosts = d.strs(v, p, in("hosts")) },
-			"path":           func(p string, v *yaml.Node) { r.Path = d.str(v, p, in("path")) },
-			"path_prefix":    func(p string, v *yaml.Node) { r.PathPrefix = d.str(v, p, in("path_prefix")) },
-			"methods":        func(p string, v *yaml.Node) { r.Methods = d.strs(v, p, in("methods")) },
-			"strip_prefix":   func(p string, v *yaml.Node) { r.StripPrefix = d.boolean(v, p, in("strip_prefix")) },
-			"upstream":       func(p string, v *yaml.Node) { r.Upstream = d.str(v, p, in("upstream")) },
-			"max_body_bytes": func(p string, v *yaml.Node) { r.MaxBodyBytes = d.integer(v, p, in("max_body_bytes")) },
-			"cors":           func(p string, v *yaml.Node) { r.CORS = d.policyRef(v, p, what) },
-			"csrf":           func(p string, v *yaml.Node) { r.CSRF = d.csrf(v, p, in("csrf")) },
-		})
+		if what == "" {
+			what = "route " + strconv.Itoa(i+1)
+		}
+		d.eachField(n, path, what, isRouteField, routeFieldNames,
+			func(key, p string, v *yaml.Node) { routeFields[key](d, r, p, what, v) })
 	})
 	return routes
 }
+
+// routeID returns "route \"ID\"" for the first id among the route's own
+// keys, and whether there is one.
+func routeID(n *yaml.Node) (string, bool) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := deref(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == "id" {
+			if v := deref(n.Content[i+1]); v.Kind == yaml.ScalarNode && v.Value != "" {
+				return "route " + strconv.Quote(v.Value), true
+			}
+			return "", true
+		}
+	}
+	return "", false
+}
+
+// routeFields decode the keys of a route; what names the route.
+var routeFields = map[string]func(d *decoder, r *Route, p, what string, v *yaml.Node){
+	"id":    func(d *decoder, r *Route, p, what string, v *yaml.Node) { r.ID = d.str(v, p, what+": id") },
+	"hosts": func(d *decoder, r *Route, p, what string, v *yaml.Node) { r.Hosts = d.strs(v, p, what+": hosts") },
+	"path":  func(d *decoder, r *Route, p, what string, v *yaml.Node) { r.Path = d.str(v, p, what+": path") },
+	"path_prefix": func(d *decoder, r *Route, p, what string, v *yaml.Node) {
+		r.PathPrefix = d.str(v, p, what+": path_prefix")
+	},
+	"methods": func(d *decoder, r *Route, p, what string, v *yaml.Node) { r.Methods = d.strs(v, p, what+": methods") },
+	"strip_prefix": func(d *decoder, r *Route, p, what string, v *yaml.Node) {
+		r.StripPrefix = d.boolean(v, p, what+": strip_prefix")
+	},
+	"upstream": func(d *decoder, r *Route, p, what string, v *yaml.Node) { r.Upstream = d.str(v, p, what+": upstream") },
+	"max_body_bytes": func(d *decoder, r *Route, p, what string, v *yaml.Node) {
+		r.MaxBodyBytes = d.integer(v, p, what+": max_body_bytes")
+	},
+	"cors": func(d *decoder, r *Route, p, what string, v *yaml.Node) { r.CORS = d.policyRef(v, p, what) },
+	"csrf": func(d *decoder, r *Route, p, what string, v *yaml.Node) { r.CSRF = d.csrf(v, p, what+": csrf") },
+}
+
+func isRouteField(key string) bool { _, ok := routeFields[key]; return ok }
+
+func routeFieldNames() []string { return slices.Sorted(maps.Keys(routeFields)) }
 
 func (d *decoder) csrf(n *yaml.Node, path, what string) *CSRF {
 	c := &CSRF{}

@@ -3,6 +3,7 @@ package config_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"reflect"
@@ -138,7 +139,7 @@ func TestParseErrors(t *testing.T) {
 			yaml: `listen: 127.0.0.1:8080
 frobnicate: 1
 `,
-			want: []string{`f.yaml:2:1: unknown key "frobnicate" in the config; valid keys: admin, defaults, limits, listen, policies, routes, tls, upstreams`},
+			want: []string{`f.yaml:2:1: unknown key "frobnicate" in the config; valid keys: admin, defaults, limits, listen, metrics, policies, routes, tls, upstreams`},
 		},
 		{
 			name: "unknown key in a route",
@@ -166,6 +167,12 @@ routes: {id: r}
 				`f.yaml:7:49: upstream "a": timeout: expected a duration such as "30s" or "1m30s", got "30"`,
 				`f.yaml:8:9: routes: expected a list, got a mapping`,
 			},
+		},
+		{
+			name: "metrics per_route other than auto, on or off",
+			yaml: `metrics: {per_route: sometimes}
+`,
+			want: []string{`f.yaml:1:22: metrics: per_route "sometimes" is not auto, on or off`},
 		},
 		{
 			name: "cors that is neither a name, a mapping nor off",
@@ -844,6 +851,40 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+func TestPerRouteMetrics(t *testing.T) {
+	routes := func(n int) string {
+		var b strings.Builder
+		b.WriteString("upstreams: {a: {targets: [\"http://127.0.0.1:1\"]}}\nroutes:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "  - {id: r%d, path: /%d, upstream: a}\n", i, i)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name    string
+		setting string
+		routes  int
+		want    bool
+	}{
+		{"auto, few routes", "", 1, true},
+		{"auto at the limit", "metrics: {per_route: auto}\n", config.PerRouteAutoLimit, true},
+		{"auto above the limit", "", config.PerRouteAutoLimit + 1, false},
+		{"on above the limit", "metrics: {per_route: on}\n", config.PerRouteAutoLimit + 1, true},
+		{"off with one route", "metrics: {per_route: off}\n", 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Parse("f.yaml", []byte(tt.setting+routes(tt.routes)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.PerRouteMetrics(); got != tt.want {
+				t.Errorf("PerRouteMetrics() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestDecode(t *testing.T) {
 	const refused = "listen: 127.0.0.1:8080\npolicies:\n  web: {allow_origins: [\"*\"], allow_credentials: true}\nupstreams:\n  api: {targets: [http://127.0.0.1:9001]}\nroutes:\n  - {id: api, path_prefix: /, upstream: nowhere, cors: web}\n"
 	tests := []struct {
@@ -875,6 +916,23 @@ func TestDecode(t *testing.T) {
 				t.Error("the refused config lost its policy")
 			}
 		})
+	}
+}
+
+// TestParseBoundsMergeExpansion parses policies that merge the previous one
+// ten times over, 10^8 values from a file of a few hundred bytes: Parse
+// must stop at its bound with one error, not expand them or list the
+// errors of what it left undecoded.
+func TestParseBoundsMergeExpansion(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("policies:\n  a0: &a0 {max_age: 1}\n")
+	for i := 1; i <= 8; i++ {
+		fmt.Fprintf(&b, "  a%d: &a%d {<<: [%s]}\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 10), ", "))
+	}
+	_, err := config.Parse("bomb.yaml", []byte(b.String()))
+	var errs config.Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || !strings.Contains(errs[0].Error(), "the document expands to too many values") {
+		t.Fatalf("Parse = %v, want one error: the document expands to too many values", err)
 	}
 }
 

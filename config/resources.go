@@ -28,7 +28,7 @@ var Kinds = []Kind{KindPolicies, KindUpstreams, KindRoutes}
 // Resources are the parts of a config that the nodes of a cluster share:
 // its policies, upstreams, routes and defaults, each a JSON value with the
 // config file's keys (a route without its id, which is its name here). The
-// node's own file gives the rest: listen, tls and admin.
+// node's own file gives the rest: listen, tls, admin and metrics.
 //
 // Values are literal: unlike the config file's, their ${NAME} is not
 // replaced from the environment, so that what one node stores means the
@@ -122,7 +122,7 @@ func (r *Resources) Config(node *Config) (*Config, error) {
 	}
 	c.pos = nil
 	if node != nil {
-		c.Listen, c.TLS, c.Admin = node.Listen, node.TLS, node.Admin
+		c.Listen, c.TLS, c.Admin, c.Metrics = node.Listen, node.TLS, node.Admin, node.Metrics
 	}
 	return c, nil
 }

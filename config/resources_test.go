@@ -39,7 +39,7 @@ func TestResourcesRoundTrip(t *testing.T) {
 			if !reflect.DeepEqual(byID(c.Routes), byID(back.Routes)) {
 				t.Errorf("routes differ after the round trip")
 			}
-			if back.Listen != c.Listen || back.Admin != c.Admin {
+			if back.Listen != c.Listen || back.Admin != c.Admin || back.Metrics != c.Metrics {
 				t.Errorf("the node's own settings are not kept")
 			}
 			if again := config.ResourcesOf(back); !reflect.DeepEqual(again, r) {

@@ -90,14 +90,14 @@ func (c *Config) check() Errors {
 			k.upstream(u, path, fmt.Sprintf("upstream %q", name))
 		}
 	}
-	ids := make(map[string]int)
+	ids := make(map[string]int, len(c.Routes))
 	for i, r := range c.Routes {
 		path := index("routes", i)
 		if r == nil {
 			k.errorf(path, "route %d is empty", i+1)
 			continue
 		}
-		what := fmt.Sprintf("route %q", r.ID)
+		what := "route " + strconv.Quote(r.ID)
 		switch first, dup := ids[r.ID]; {
 		case r.ID == "":
 			what = fmt.Sprintf("route %d", i+1)
@@ -111,6 +111,11 @@ func (c *Config) check() Errors {
 	}
 	if c.Defaults.CORS != nil {
 		k.policyRef(c.Defaults.CORS, "defaults.cors", "defaults")
+	}
+	switch c.Metrics.PerRoute {
+	case "", PerRouteAuto, PerRouteOn, PerRouteOff:
+	default:
+		k.errorf("metrics.per_route", "metrics: per_route %q is not auto, on or off", c.Metrics.PerRoute)
 	}
 	return k.errs
 }
@@ -256,12 +261,16 @@ func (k *checker) policy(p *Policy, path, what string) {
 	if p.EnforceOrigin && p.Mode != ModeGateway && p.Mode != "" {
 		k.errorf(child(path, "enforce_origin"), "%s: enforce_origin needs mode gateway: in mode %s the upstream owns CORS", what, p.Mode)
 	}
-	cfg := p.CORSConfig()
+	var err error
 	if p.MaxAge < -1 || p.MaxAge > int(cors.MaxMaxAge.Seconds()) {
 		k.errorf(child(path, "max_age"), "%s: max_age %d is not from -1 (no caching) to 86400 seconds; browsers cap it anyway (Chrome at 7200)", what, p.MaxAge)
+		// The other problems, without repeating this one.
+		cfg := p.CORSConfig()
 		cfg.MaxAge = 0
+		_, err = cors.New(cfg)
+	} else {
+		_, err = k.c.CORSPolicy(p)
 	}
-	_, err := cors.New(cfg)
 	for _, e := range cors.ConfigErrors(err) {
 		if p.Mode == ModeUpstream && e.Field == "AllowOrigins" && e.Index < 0 {
 			// The upstream owns CORS: a policy may only set the mode.

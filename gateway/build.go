@@ -3,13 +3,11 @@ package gateway
 import (
 	"fmt"
 	"maps"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/crossgate/crossgate/config"
-	"github.com/crossgate/crossgate/cors"
 )
 
 // New builds a Gateway serving cfg, which must have passed config
@@ -24,8 +22,13 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 
 // Swap builds a snapshot of cfg and makes it the one every new request is
 // served by; requests in flight finish on the snapshot they started with.
-// The health checks of the old snapshot stop and those of the new one
-// start. On error nothing changes.
+// On error nothing changes. What cfg shares with the config being served
+// is not built again: an upstream, a policy or a route equal to the one of
+// the same name in the current snapshot is taken over from it, its
+// connections, target health, compiled origins and metrics with it, so
+// that a change to one policy or route costs what that policy or route
+// costs. The health checks of the old snapshot stop and those of the new
+// one start.
 func (g *Gateway) Swap(cfg *config.Config) error {
 	g.swapMu.Lock()
 	defer g.swapMu.Unlock()
@@ -36,7 +39,7 @@ func (g *Gateway) Swap(cfg *config.Config) error {
 	old := g.cur.Swap(s)
 	if old != nil {
 		old.stopChecks()
-		old.closeIdle()
+		old.closeIdle(s)
 	}
 	s.startChecks()
 	return nil
@@ -52,12 +55,26 @@ func (g *Gateway) Close() {
 	}
 }
 
-// build compiles cfg. prev is the snapshot served so far, or nil: the
-// health of its targets carries over to the same targets of the same
-// upstreams.
+// build compiles cfg into a snapshot, taking over from prev (nil for none)
+// what has not changed. An upstream built anew keeps the health of the
+// same targets of prev's upstream of the same id.
 func (g *Gateway) build(cfg *config.Config, prev *snapshot) (*snapshot, error) {
-	s := &snapshot{cfg: cfg, upstreams: make(map[string]*upstream)}
+	if prev == nil {
+		prev = &snapshot{}
+	}
+	s := &snapshot{
+		cfg:       cfg,
+		upstreams: make(map[string]*upstream, len(cfg.Upstreams)),
+		confs:     make(map[string]*config.Upstream, len(cfg.Upstreams)),
+		policies:  make(map[string]*policy, len(cfg.Policies)),
+		routes:    make(map[string]*route, len(cfg.Routes)),
+	}
 	for id, u := range cfg.Upstreams {
+		s.confs[id] = u
+		if old := prev.upstreams[id]; old != nil && prev.confs[id].Equal(u) {
+			s.upstreams[id] = old
+			continue
+		}
 		var targets []*url.URL
 		for _, t := range u.Targets {
 			tu, err := url.Parse(t)
@@ -73,9 +90,34 @@ func (g *Gateway) build(cfg *config.Config, prev *snapshot) (*snapshot, error) {
 		up.configure(u, prev.health(id), g.log)
 		s.upstreams[id] = up
 	}
-	named := make(map[string]*policy)
-	var routes []*route
+	perRoute := cfg.PerRouteMetrics()
+	routes := make([]*route, 0, len(cfg.Routes))
 	for _, r := range cfg.Routes {
+		old := prev.routes[r.ID]
+		if old != nil && !old.conf.Equal(r) {
+			old = nil
+		}
+		pol, err := s.policy(cfg, r, old, prev)
+		if err != nil {
+			return nil, fmt.Errorf("route %q: %w", r.ID, err)
+		}
+		up := s.upstreams[r.Upstream]
+		if up == nil {
+			return nil, fmt.Errorf("route %q: unknown upstream %q", r.ID, r.Upstream)
+		}
+		label := config.AllRoutes
+		if perRoute {
+			label = r.ID
+		}
+		if old != nil && old.policy == pol && old.upstream == up && old.metrics.route == label {
+			s.routes[r.ID] = old
+			routes = append(routes, old)
+			continue
+		}
+		metrics := g.metrics.forRoute(r.ID, perRoute)
+		if old != nil && old.metrics.route == label {
+			metrics = old.metrics // its series are looked up already
+		}
 		rt := &route{
 			id:          r.ID,
 			path:        r.Path,
@@ -83,30 +125,14 @@ func (g *Gateway) build(cfg *config.Config, prev *snapshot) (*snapshot, error) {
 			methods:     r.ServedMethods(),
 			stripPrefix: r.StripPrefix,
 			maxBody:     r.MaxBodyBytes,
-			metrics:     g.metrics.forRoute(r.ID),
-			upstream:    s.upstreams[r.Upstream],
+			metrics:     metrics,
+			upstream:    up,
+			policy:      pol,
+			conf:        r,
 		}
 		for _, h := range r.Hosts {
 			// The form requests are matched in: "[::1]" is ::1.
 			rt.hosts = append(rt.hosts, strings.ToLower(hostOnly(h)))
-		}
-		if rt.upstream == nil {
-			return nil, fmt.Errorf("route %q: unknown upstream %q", r.ID, r.Upstream)
-		}
-		name, p := cfg.RoutePolicy(r)
-		if p != nil {
-			pol := named[name]
-			if pol == nil || name == "" {
-				var err error
-				pol, err = newPolicy(name, p)
-				if err != nil {
-					return nil, fmt.Errorf("route %q: %w", r.ID, err)
-				}
-				if name != "" {
-					named[name] = pol
-				}
-			}
-			rt.policy = pol
 		}
 		if r.CSRF != nil {
 			h, err := newCSRF(rt, r.CSRF)
@@ -115,21 +141,50 @@ func (g *Gateway) build(cfg *config.Config, prev *snapshot) (*snapshot, error) {
 			}
 			rt.csrf = h
 		}
-		rt.proxy = newProxy(rt, g.buffers,
-			func(resp *http.Response) error { g.modify(rt, resp, nil); return nil },
-			func(w http.ResponseWriter, r *http.Request, err error) { g.upstreamError(w, r, rt, nil, err) })
+		s.routes[r.ID] = rt
 		routes = append(routes, rt)
 	}
 	s.router = newRouter(routes)
 	return s, nil
 }
 
-func newPolicy(name string, p *config.Policy) (*policy, error) {
-	cp, err := cors.New(p.CORSConfig())
+// policy returns the compiled CORS policy of route r, nil when it has none:
+// the snapshot's policy of that name, compiled on first use or taken over
+// from prev when unchanged; for an inline policy, old's (the route as prev
+// serves it, when unchanged), else a new one.
+func (s *snapshot) policy(cfg *config.Config, r *config.Route, old *route, prev *snapshot) (*policy, error) {
+	name, p := cfg.RoutePolicy(r)
+	switch {
+	case p == nil:
+		return nil, nil
+	case name == "":
+		if old != nil && old.policy != nil && old.policy.conf.Equal(p) {
+			return old.policy, nil
+		}
+		return newPolicy(cfg, "", p)
+	}
+	if pol := s.policies[name]; pol != nil {
+		return pol, nil
+	}
+	pol := prev.policies[name]
+	if pol == nil || !pol.conf.Equal(p) {
+		var err error
+		if pol, err = newPolicy(cfg, name, p); err != nil {
+			return nil, err
+		}
+	}
+	s.policies[name] = pol
+	return pol, nil
+}
+
+// newPolicy builds policy p of cfg, with the cors.Policy that validating
+// cfg compiled.
+func newPolicy(cfg *config.Config, name string, p *config.Policy) (*policy, error) {
+	cp, err := cfg.CORSPolicy(p)
 	if err != nil {
 		return nil, err
 	}
-	pol := &policy{name: name, cors: cp, enforceOrigin: p.EnforceOrigin}
+	pol := &policy{name: name, cors: cp, enforceOrigin: p.EnforceOrigin, conf: p}
 	switch p.Mode {
 	case config.ModeUpstream:
 		pol.mode = ModeUpstream
@@ -190,9 +245,13 @@ func (s *snapshot) sortedUpstreams() []*upstream {
 }
 
 // closeIdle releases the idle upstream connections of a snapshot that is no
-// longer served; connections in use finish their requests first.
-func (s *snapshot) closeIdle() {
-	for _, u := range s.upstreams {
+// longer served, except those of the upstreams next serves too; connections
+// in use finish their requests first.
+func (s *snapshot) closeIdle(next *snapshot) {
+	for id, u := range s.upstreams {
+		if next.upstreams[id] == u {
+			continue
+		}
 		u.transport.CloseIdleConnections()
 		u.client.CloseIdleConnections()
 	}

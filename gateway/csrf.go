@@ -46,7 +46,7 @@ func (g *Gateway) protect(w *statusRecorder, r *http.Request, rt *route, d *cors
 	var e csrf.Error
 	if errors.As(err, &e) {
 		w.csrfReason = e.Reason.String()
-		g.metrics.csrf.WithLabelValues(rt.id, w.csrfReason).Inc()
+		g.metrics.csrf.WithLabelValues(rt.metrics.route, w.csrfReason).Inc()
 	}
 	return false
 }

@@ -29,7 +29,7 @@ var (
 )
 
 // isUpgrade reports whether r asks to switch protocols (WebSocket), which
-// the route's httputil.ReverseProxy tunnels.
+// the gateway's httputil.ReverseProxy tunnels.
 func isUpgrade(r *http.Request) bool {
 	return h1.HeaderHasToken(r.Header["Connection"], "upgrade")
 }
@@ -39,16 +39,16 @@ func isUpgrade(r *http.Request) bool {
 // headers removed both ways, X-Forwarded-* set, the body streamed, trailers
 // passed on) with less copying: on a gateway that forwards every request,
 // ReverseProxy's own work was a tenth of the CPU. Upgrades go through the
-// route's ReverseProxy.
+// gateway's ReverseProxy.
 func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rt *route, d *cors.Decision) {
 	if isUpgrade(r) {
-		rt.proxy.ServeHTTP(w, r)
+		g.upgrades.ServeHTTP(w, withRoute(r, rt))
 		return
 	}
 	out := g.outgoing(r, rt)
 	start := time.Now()
 	resp, err := g.send(out, rt, start)
-	rt.metrics.upstream.Observe(time.Since(start).Seconds())
+	rt.metrics.observeUpstream(time.Since(start))
 	if err != nil {
 		g.upstreamError(w, r, rt, d, err)
 		return

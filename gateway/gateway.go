@@ -56,6 +56,7 @@ type policy struct {
 	mode          Mode
 	enforceOrigin bool
 	cache         *preflightCache // upstream and shadow modes
+	conf          *config.Policy  // what it was compiled from
 }
 
 type route struct {
@@ -70,7 +71,7 @@ type route struct {
 	upstream    *upstream
 	policy      *policy // nil: CORS off
 	csrf        *csrf.Protection
-	proxy       *httputil.ReverseProxy
+	conf        *config.Route // what it was built from, to reuse it in the next snapshot
 }
 
 // snapshot is everything one config version needs to serve requests.
@@ -78,6 +79,9 @@ type snapshot struct {
 	cfg       *config.Config
 	router    *router
 	upstreams map[string]*upstream
+	confs     map[string]*config.Upstream // what each upstream was built from
+	policies  map[string]*policy          // the named ones, by name
+	routes    map[string]*route           // by id
 }
 
 // Gateway is the http.Handler of the gateway's listener.
@@ -89,7 +93,8 @@ type Gateway struct {
 	access   io.Writer
 	lineBufs sync.Pool // of *[]byte, for access-log lines
 	buffers  *bufferPool
-	recent   *decisions.Log // nil: none kept
+	upgrades *httputil.ReverseProxy // tunnels every route's upgrades
+	recent   *decisions.Log         // nil: none kept
 }
 
 // Options are the process-wide parts of a Gateway.
@@ -111,6 +116,11 @@ func newGateway(o Options) *Gateway {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	g := &Gateway{metrics: o.Metrics, log: o.Logger, access: o.AccessLog, buffers: &bufferPool{}, recent: o.Decisions}
+	g.upgrades = newProxy(g.buffers,
+		func(rt *route, resp *http.Response) { g.modify(rt, resp, nil) },
+		func(w http.ResponseWriter, r *http.Request, rt *route, err error) {
+			g.upstreamError(w, r, rt, nil, err)
+		})
 	g.lineBufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	o.Metrics.gateway.Store(g)
 	return g
@@ -187,7 +197,7 @@ func (g *Gateway) serveRoute(w *statusRecorder, r *http.Request, rt *route) cors
 	d := p.cors.Decide(r)
 	rt.metrics.decision(&d)
 	if !d.Allowed && d.Kind != cors.NotCORS && (d.Reason == cors.ReasonOriginNotAllowed || d.Reason == cors.ReasonOriginMalformed) {
-		g.metrics.refusedOrigin(rt.id, r.Header.Get("Origin"), d.Reason == cors.ReasonOriginMalformed)
+		g.metrics.refusedOrigin(rt.metrics.route, r.Header.Get("Origin"), d.Reason == cors.ReasonOriginMalformed)
 	}
 	if d.Kind == cors.Preflight {
 		if p.mode != ModeGateway {
@@ -350,7 +360,7 @@ func (g *Gateway) compare(rt *route, d *cors.Decision, origin string, status int
 	if d.Allowed {
 		would = "allow"
 	}
-	g.metrics.disagreements.WithLabelValues(rt.id, d.Kind.String(), would).Inc()
+	g.metrics.disagreements.WithLabelValues(rt.metrics.route, d.Kind.String(), would).Inc()
 	g.log.Warn("cors shadow disagreement", "route", rt.id, "kind", d.Kind.String(), "origin", origin,
 		"gateway", would, "reason", d.Reason.String(), "upstream_acao", strings.Join(acao, ", "), "upstream_status", status)
 }

@@ -4,7 +4,9 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/cors"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -38,6 +40,8 @@ type Metrics struct {
 
 	mu            sync.RWMutex // guards refusedLabels
 	refusedLabels map[string]struct{}
+
+	allRoutes *routeMetrics // every route's, when per-route series are off
 }
 
 // NewMetrics creates the collectors and registers them, with the Go and
@@ -84,6 +88,7 @@ func NewMetrics() *Metrics {
 		}, []string{"upstream", "reason"}),
 		refusedLabels: make(map[string]struct{}),
 	}
+	m.allRoutes = &routeMetrics{m: m, route: config.AllRoutes}
 	m.Registry.MustRegister(m.requests, m.upstream, m.decisions, m.refused, m.reloads,
 		m.disagreements, m.preflightHits, m.csrf, m.retries, targetsUp{m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -172,14 +177,32 @@ func (m *Metrics) Reload(ok bool) {
 	}
 }
 
-// routeMetrics holds one route's most used series, looked up once instead
-// of hashing label values on every request.
+// routeMetrics holds the most used series of one route, or of every route
+// when per-route series are off, looked up once instead of hashing label
+// values on every request. A route that receives no request costs no
+// series and a few words of memory: the series are looked up on its first
+// request.
 type routeMetrics struct {
-	m         *Metrics
-	route     string
+	m      *Metrics
+	route  string // the route label: the route's id, or config.AllRoutes
+	series atomic.Pointer[routeSeries]
+}
+
+type routeSeries struct {
 	upstream  prometheus.Observer
-	statuses  [len(statusText)]atomic.Pointer[prometheus.Counter]
+	statuses  [statusSlots]atomic.Pointer[statusCounter]
 	decisions [3][maxReasons]atomic.Pointer[prometheus.Counter]
+}
+
+// statusSlots bounds the statuses whose counters a route caches, in the
+// order they first occur: a route answers a handful of statuses, and an
+// array indexed by status would cost every route 4.8 KB. Statuses beyond
+// them are counted through the vector.
+const statusSlots = 8
+
+type statusCounter struct {
+	status  int
+	counter prometheus.Counter
 }
 
 // maxReasons bounds the cors.Reason values whose counters a route caches;
@@ -195,8 +218,22 @@ var reasonLabels = func() []string {
 	return s
 }()
 
-func (m *Metrics) forRoute(route string) *routeMetrics {
-	return &routeMetrics{m: m, route: route, upstream: m.upstream.WithLabelValues(route)}
+// forRoute returns the metrics of the route with id: its own when perRoute,
+// else those every route shares.
+func (m *Metrics) forRoute(id string, perRoute bool) *routeMetrics {
+	if !perRoute {
+		return m.allRoutes
+	}
+	return &routeMetrics{m: m, route: id}
+}
+
+// get returns the route's series, looking them up on first use.
+func (rm *routeMetrics) get() *routeSeries {
+	if s := rm.series.Load(); s != nil {
+		return s
+	}
+	rm.series.CompareAndSwap(nil, &routeSeries{upstream: rm.m.upstream.WithLabelValues(rm.route)})
+	return rm.series.Load()
 }
 
 // cached returns the counter in slot, creating it with make on first use.
@@ -214,20 +251,38 @@ func (rm *routeMetrics) request(status int) {
 		rm.m.requests.WithLabelValues(rm.route, "other").Inc()
 		return
 	}
-	cached(&rm.statuses[status], func() prometheus.Counter {
-		return rm.m.requests.WithLabelValues(rm.route, statusText[status])
-	}).Inc()
+	slots := &rm.get().statuses
+	for i := range slots {
+		c := slots[i].Load()
+		if c == nil {
+			c = &statusCounter{status: status, counter: rm.m.requests.WithLabelValues(rm.route, statusText[status])}
+			if !slots[i].CompareAndSwap(nil, c) {
+				c = slots[i].Load()
+			}
+		}
+		if c.status == status {
+			c.counter.Inc()
+			return
+		}
+	}
+	rm.m.requests.WithLabelValues(rm.route, statusText[status]).Inc()
 }
 
 func (rm *routeMetrics) decision(d *cors.Decision) {
 	k, r := int(d.Kind), int(d.Reason)
-	if k >= len(rm.decisions) || r >= len(reasonLabels) || r >= maxReasons {
+	s := rm.get()
+	if k >= len(s.decisions) || r >= len(reasonLabels) || r >= maxReasons {
 		rm.m.decision(rm.route, d)
 		return
 	}
-	cached(&rm.decisions[k][r], func() prometheus.Counter {
+	cached(&s.decisions[k][r], func() prometheus.Counter {
 		return rm.m.decisions.WithLabelValues(rm.route, d.Kind.String(), corsResult(d), reasonLabels[r])
 	}).Inc()
+}
+
+// observeUpstream records the time an upstream took to answer.
+func (rm *routeMetrics) observeUpstream(d time.Duration) {
+	rm.get().upstream.Observe(d.Seconds())
 }
 
 // originLabel returns origin itself while fewer than maxRefusedOrigins

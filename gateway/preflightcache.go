@@ -100,7 +100,7 @@ func (g *Gateway) upstreamPreflight(w http.ResponseWriter, r *http.Request, rt *
 	p := rt.policy
 	key := preflightKey(rt.id, r)
 	if e, ok := p.cache.get(key); ok {
-		g.metrics.preflightHits.WithLabelValues(rt.id, "hit").Inc()
+		g.metrics.preflightHits.WithLabelValues(rt.metrics.route, "hit").Inc()
 		for k, v := range e.header {
 			w.Header()[k] = append([]string(nil), v...)
 		}
@@ -110,7 +110,7 @@ func (g *Gateway) upstreamPreflight(w http.ResponseWriter, r *http.Request, rt *
 		w.WriteHeader(e.status)
 		return
 	}
-	g.metrics.preflightHits.WithLabelValues(rt.id, "miss").Inc()
+	g.metrics.preflightHits.WithLabelValues(rt.metrics.route, "miss").Inc()
 	rec := &preflightCapture{ResponseWriter: w}
 	g.proxy(rec, r, rt, d)
 	if rec.status != 0 {

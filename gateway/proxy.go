@@ -15,7 +15,6 @@ import (
 
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/internal/h1"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // upstream is a set of targets tried in turn (round robin), with one
@@ -25,7 +24,7 @@ import (
 //
 // Ordinary requests go through client: when every target is http://, an
 // h1.Client, which does each exchange on the request's goroutine;
-// otherwise transport itself. The route's ReverseProxy (WebSocket upgrades)
+// otherwise transport itself. The gateway's ReverseProxy (WebSocket upgrades)
 // always uses transport.
 //
 // Targets that fail are left out for a while (failover.go, health.go).
@@ -120,13 +119,16 @@ func (u *upstream) pick() int {
 	return n
 }
 
-// newProxy builds the reverse proxy of one route. ReverseProxy removes
-// hop-by-hop headers, streams bodies and tunnels WebSocket upgrades; the
-// route adds target selection, prefix stripping, X-Forwarded-* and the CORS
-// handling of responses.
-func newProxy(rt *route, buffers *bufferPool, modify func(*http.Response) error, onError func(http.ResponseWriter, *http.Request, error)) *httputil.ReverseProxy {
+// newProxy builds the reverse proxy that tunnels upgrades (WebSocket) for
+// every route of the gateway; the request's context carries its route
+// (withRoute). ReverseProxy removes hop-by-hop headers, streams bodies and
+// tunnels WebSocket upgrades; the route adds target selection, prefix
+// stripping, X-Forwarded-* and the CORS handling of responses. One proxy
+// serves every route, so that a route costs no proxy of its own.
+func newProxy(buffers *bufferPool, modify func(*route, *http.Response), onError func(http.ResponseWriter, *http.Request, *route, error)) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
+			rt := routeOf(pr.In)
 			target := rt.upstream.targets[rt.upstream.pick()].url
 			pr.SetURL(target)
 			if rt.stripPrefix && rt.prefix != "" {
@@ -140,13 +142,26 @@ func newProxy(rt *route, buffers *bufferPool, modify func(*http.Response) error,
 			pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 			pr.SetXForwarded()
 		},
-		Transport:      timedTransport{base: rt.upstream.transport, latency: rt.metrics.upstream},
-		BufferPool:     buffers,
-		ModifyResponse: modify,
-		ErrorHandler:   onError,
-		ErrorLog:       nil,
+		Transport:  timedTransport{},
+		BufferPool: buffers,
+		ModifyResponse: func(resp *http.Response) error {
+			modify(routeOf(resp.Request), resp)
+			return nil
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) { onError(w, r, routeOf(r), err) },
+		ErrorLog:     nil,
 	}
 }
+
+// routeKey is the context key of the route of a request that the shared
+// ReverseProxy serves.
+type routeKey struct{}
+
+func withRoute(r *http.Request, rt *route) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
+}
+
+func routeOf(r *http.Request) *route { return r.Context().Value(routeKey{}).(*route) }
 
 // bufferPool lends the proxies their body-copy buffers; without it,
 // ReverseProxy allocates 32 KiB per response, and the garbage collector
@@ -184,16 +199,15 @@ func upstreamStatus(err error) int {
 	return http.StatusBadGateway
 }
 
-// timedTransport measures each upstream exchange up to its response
-// headers, for the route's latency histogram.
-type timedTransport struct {
-	base    http.RoundTripper
-	latency prometheus.Observer
-}
+// timedTransport sends an upgrade request to its route's upstream and
+// measures the exchange up to its response headers, for the route's latency
+// histogram.
+type timedTransport struct{}
 
-func (t timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rt := routeOf(r)
 	start := time.Now()
-	resp, err := t.base.RoundTrip(r)
-	t.latency.Observe(time.Since(start).Seconds())
+	resp, err := rt.upstream.transport.RoundTrip(r)
+	rt.metrics.observeUpstream(time.Since(start))
 	return resp, err
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -80,6 +81,7 @@ func (s *Server) Run(ctx context.Context) error {
 			return fmt.Errorf("store metrics: %w", err)
 		}
 	}
+	releaseGarbage()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("gateway listener: %w", err)
@@ -183,11 +185,20 @@ func (s *Server) reload(ctx context.Context, log *slog.Logger, first *config.Con
 	}
 	s.gw.metrics.Reload(true)
 	s.current.Store(cfg)
+	releaseGarbage()
 	if cfg.Listen != first.Listen || (cfg.TLS == nil) != (first.TLS == nil) {
 		log.Warn("listen and tls changes take effect on restart")
 	}
 	log.Info("config reloaded", "revision", cfg.Revision, "routes", len(cfg.Routes))
 }
+
+// releaseGarbage collects the garbage of loading a config and returns its
+// memory to the system. Parsing 100,000 routes makes about 600 MB of
+// garbage, which a collector tuned for request garbage (serve's GOGC=400)
+// would otherwise keep mapped as headroom: serving 100,000 routes under
+// load, crossgate serve held 660 MB of RSS without it and 380 MB with it.
+// A reload is rare enough to pay for one collection.
+func releaseGarbage() { debug.FreeOSMemory() }
 
 // load reads the store's config and vets it.
 func (s *Server) load(ctx context.Context) (*config.Config, error) {

@@ -223,3 +223,38 @@ func Sort(fs []Finding) []Finding {
 	})
 	return slices.Compact(fs)
 }
+
+// Omitted counts the findings of one rule that Summarize left out.
+type Omitted struct {
+	Rule     string
+	Severity Severity
+	Count    int
+}
+
+// Summarize shortens fs for a log that a person reads, such as the
+// findings serve logs at start: the first perRule findings of each rule,
+// in the order of fs, and for each rule with more, how many it left out,
+// in the order the rules first appear. A config of 10,000 routes that
+// share one mistake then logs perRule lines and a count, not 10,000 lines.
+func Summarize(fs []Finding, perRule int) (shown []Finding, omitted []Omitted) {
+	seen := make(map[string]int)
+	at := make(map[string]int) // rule: index in omitted
+	for _, f := range fs {
+		if seen[f.Rule] < perRule {
+			seen[f.Rule]++
+			shown = append(shown, f)
+			continue
+		}
+		i, ok := at[f.Rule]
+		if !ok {
+			i = len(omitted)
+			at[f.Rule] = i
+			omitted = append(omitted, Omitted{Rule: f.Rule, Severity: f.Severity})
+		}
+		omitted[i].Count++
+		if f.Severity == Error || f.Severity == Warning && omitted[i].Severity == Info {
+			omitted[i].Severity = f.Severity
+		}
+	}
+	return shown, omitted
+}

@@ -181,3 +181,29 @@ func TestLoad(t *testing.T) {
 		t.Errorf("Load(missing file): %v, want a not-exist error", err)
 	}
 }
+
+func TestSummarize(t *testing.T) {
+	f := func(rule string, sev lint.Severity, line int) lint.Finding {
+		return lint.Finding{Rule: rule, Severity: sev, Line: line}
+	}
+	fs := []lint.Finding{
+		f("csrf-missing", lint.Warning, 1), f("cors-off", lint.Warning, 2), f("csrf-missing", lint.Warning, 3),
+		f("csrf-missing", lint.Warning, 4), f("unused-policy", lint.Info, 5), f("csrf-missing", lint.Error, 6),
+		f("unused-policy", lint.Info, 7), f("unused-policy", lint.Info, 8),
+	}
+	shown, omitted := lint.Summarize(fs, 2)
+	var lines []int
+	for _, s := range shown {
+		lines = append(lines, s.Line)
+	}
+	if want := []int{1, 2, 3, 5, 7}; !slices.Equal(lines, want) {
+		t.Errorf("shown the findings of lines %v, want %v", lines, want)
+	}
+	want := []lint.Omitted{{Rule: "csrf-missing", Severity: lint.Error, Count: 2}, {Rule: "unused-policy", Severity: lint.Info, Count: 1}}
+	if !slices.Equal(omitted, want) {
+		t.Errorf("omitted %+v, want %+v", omitted, want)
+	}
+	if shown, omitted := lint.Summarize(fs, 10); len(shown) != len(fs) || omitted != nil {
+		t.Errorf("with room for all: %d shown, %v omitted", len(shown), omitted)
+	}
+}

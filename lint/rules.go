@@ -205,15 +205,15 @@ type use struct {
 
 func newLinter(c *config.Config) *linter {
 	l := &linter{c: c}
+	byName := make(map[string][]*config.Route)
+	for _, r := range c.Routes {
+		if n, rp := c.RoutePolicy(r); rp != nil && n != "" {
+			byName[n] = append(byName[n], r)
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(c.Policies)) {
 		if p := c.Policies[name]; p != nil {
-			u := use{path: "policies." + name, what: fmt.Sprintf("policy %q", name), p: p}
-			for _, r := range c.Routes {
-				if n, rp := c.RoutePolicy(r); rp == p && n == name {
-					u.routes = append(u.routes, r)
-				}
-			}
-			l.uses = append(l.uses, u)
+			l.uses = append(l.uses, use{path: "policies." + name, what: fmt.Sprintf("policy %q", name), p: p, routes: byName[name]})
 		}
 	}
 	if d := c.Defaults.CORS; d != nil && d.Inline != nil {
@@ -505,11 +505,21 @@ func (l *linter) routeWithoutCORS() {
 // by an earlier one with the same path, the same kind of hosts, and hosts
 // and methods that cover its own.
 func (l *linter) unreachableRoute() {
+	// Only a route with the same path, the same kind of hosts and (when it
+	// has hosts) its first host can shadow another: each route is compared
+	// with the earlier ones that share those, not with every earlier route.
+	type key struct{ path, prefix, host string }
+	keyOf := func(r *config.Route, host string) key { return key{r.Path, r.PathPrefix, strings.ToLower(host)} }
+	earlier := make(map[key][]int, len(l.c.Routes))
 	routes := l.c.Routes
 	for j, b := range routes {
-		for i, a := range routes[:j] {
-			if a.Path != b.Path || a.PathPrefix != b.PathPrefix ||
-				(len(a.Hosts) == 0) != (len(b.Hosts) == 0) ||
+		first := ""
+		if len(b.Hosts) > 0 {
+			first = b.Hosts[0]
+		}
+		for _, i := range earlier[keyOf(b, first)] {
+			a := routes[i]
+			if (len(a.Hosts) == 0) != (len(b.Hosts) == 0) ||
 				!covers(a.Hosts, b.Hosts, strings.EqualFold) || !covers(a.ServedMethods(), b.Methods, func(x, y string) bool { return x == y }) {
 				continue
 			}
@@ -517,6 +527,14 @@ func (l *linter) unreachableRoute() {
 			l.report("unreachable-route", fmt.Sprintf("routes[%d]", j),
 				"route %q never receives a request: route %q (line %d) comes first and matches every request it would; remove it, or give it a host, path or methods of its own", b.ID, a.ID, line)
 			break
+		}
+		if len(b.Hosts) == 0 {
+			earlier[keyOf(b, "")] = append(earlier[keyOf(b, "")], j)
+		}
+		for h, host := range b.Hosts {
+			if !slices.ContainsFunc(b.Hosts[:h], func(x string) bool { return strings.EqualFold(x, host) }) {
+				earlier[keyOf(b, host)] = append(earlier[keyOf(b, host)], j)
+			}
 		}
 	}
 }

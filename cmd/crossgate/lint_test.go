@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/crossgate/crossgate/config"
 )
 
 func TestLint(t *testing.T) {
@@ -40,4 +46,36 @@ func TestLint(t *testing.T) {
 		{"serve refuses lint errors", []string{"serve", "-c", insecure}, 1, "", `insecure\.yaml:6:\d+: .*unescaped.*\[unescaped-dot\]`, nil},
 	}
 	runCases(t, tests)
+}
+
+// TestServeSummarizesLintFindings checks what serve logs of a config whose
+// 25 routes share one finding: ten of them one by one, then a count of the
+// other fifteen.
+func TestServeSummarizesLintFindings(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("upstreams:\n  api: {targets: [http://127.0.0.1:9001]}\nroutes:\n")
+	for i := range 25 {
+		fmt.Fprintf(&b, "  - {id: r%d, path: /%d, upstream: api, cors: \"off\"}\n", i, i)
+	}
+	c, err := config.Parse("many.yaml", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	if err := lintCheck(slog.New(slog.NewJSONHandler(&logs, nil)))(c); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != lintLogPerRule+1 {
+		t.Fatalf("%d lines logged, want %d:\n%s", len(lines), lintLogPerRule+1, logs.String())
+	}
+	for _, l := range lines[:lintLogPerRule] {
+		if !strings.Contains(l, `"lint":"cors-off"`) || !strings.Contains(l, `"line":`) {
+			t.Errorf("not a cors-off finding: %s", l)
+		}
+	}
+	last := lines[lintLogPerRule]
+	if !strings.Contains(last, "... and 15 more findings of rule cors-off") || !strings.Contains(last, `"omitted":15`) {
+		t.Errorf("last line does not count the rest: %s", last)
+	}
 }

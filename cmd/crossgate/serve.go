@@ -154,22 +154,37 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 
 // lintCheck returns the vetting of each config before it is served: lint
 // errors refuse it, as invalid configs are refused, and warnings and infos
-// are logged.
+// are logged, at most lintLogPerRule of each rule and then a count of the
+// rest, so that a large config's repeated finding fills no screen.
 func lintCheck(log *slog.Logger) func(*config.Config) error {
 	return func(c *config.Config) error {
 		findings := lint.Check(c)
+		var notErrors []lint.Finding
 		for _, f := range findings {
-			level := slog.LevelInfo
-			switch f.Severity {
-			case lint.Error:
-				continue // in the error that refuses the config
-			case lint.Warning:
-				level = slog.LevelWarn
+			if f.Severity != lint.Error { // errors are in the error that refuses the config
+				notErrors = append(notErrors, f)
 			}
-			log.Log(context.Background(), level, f.Message, "lint", f.Rule, "file", f.File, "line", f.Line, "col", f.Col)
+		}
+		shown, omitted := lint.Summarize(notErrors, lintLogPerRule)
+		for _, f := range shown {
+			log.Log(context.Background(), lintLevel(f.Severity), f.Message, "lint", f.Rule, "file", f.File, "line", f.Line, "col", f.Col)
+		}
+		for _, o := range omitted {
+			log.Log(context.Background(), lintLevel(o.Severity), fmt.Sprintf("... and %d more findings of rule %s; crossgate lint -c %s lists them all", o.Count, o.Rule, c.File()),
+				"lint", o.Rule, "omitted", o.Count)
 		}
 		return lint.Refuse(findings)
 	}
+}
+
+// lintLogPerRule is how many findings of one rule serve logs one by one.
+const lintLogPerRule = 10
+
+func lintLevel(s lint.Severity) slog.Level {
+	if s == lint.Warning {
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
 }
 
 // printConfigError prints every config problem on its own line as
