@@ -21,6 +21,12 @@ import (
 // them (preflights, CORS failures) after the script has seen the outcome.
 const settleTimeout = 2 * time.Second
 
+// settleQuiet is how long a call that looks complete still waits for a
+// late event: the network service can report the preflight of a request
+// that succeeded after that request's own events, and nothing in those
+// says that a preflight is still to come.
+const settleQuiet = 50 * time.Millisecond
+
 // A Trace is what DevTools saw while a script ran: the network requests and
 // the console messages, in arrival order.
 type Trace struct {
@@ -276,11 +282,14 @@ func (r *recorder) settle(ctx context.Context) {
 		r.mu.Lock()
 		done, changed := r.settledLocked(), r.changed
 		r.mu.Unlock()
+		var quiet <-chan time.Time
 		if done {
-			return
+			quiet = time.After(settleQuiet)
 		}
 		select {
 		case <-changed:
+		case <-quiet:
+			return
 		case <-timer.C:
 			return
 		case <-ctx.Done():
