@@ -45,8 +45,9 @@
 // output and the files of examples/, where the host is localhost, a
 // loopback address or a reserved test name (*.test, *.example,
 // *.localhost), and every "--port N", is moved by one offset, chosen so that every such port is
+// outside the kernel's ephemeral range and
 // free: relative distances are kept (crossgate demo --port N uses N to
-// N+2), and the expected output is rewritten the same way.
+// N+3), and the expected output is rewritten the same way.
 //
 // Comparison, after normalisation (CR removed, trailing spaces trimmed,
 // timestamps and clock times become <time>, sub-second durations become
@@ -159,8 +160,28 @@ func choosePorts(t *testing.T, texts ...string) ports {
 			}
 		}
 	}
+	// Moved ports stay out of the kernel's ephemeral range, from which
+	// every other test's listeners on :0 and outgoing connections take
+	// theirs: a port found free there can be taken before its server
+	// starts.
+	lo, hi := ephemeralRange()
+	least, most := 65535, 0
+	for n := range seen {
+		least, most = min(least, n), max(most, n)
+	}
+	var offsets [][2]int // ranges of offsets, both ends included
+	if below := lo - 1 - most; below >= 1 {
+		offsets = append(offsets, [2]int{1, below})
+	}
+	if above := hi + 1 - least; most+above <= 65535 {
+		offsets = append(offsets, [2]int{above, 65535 - most})
+	}
+	if len(offsets) == 0 {
+		t.Fatalf("the README's ports span %d to %d: no offset keeps them out of the ephemeral range %d-%d", least, most, lo, hi)
+	}
 	for range 50 {
-		offset := 20000 + rand.IntN(20000)
+		r := offsets[rand.IntN(len(offsets))]
+		offset := r[0] + rand.IntN(r[1]-r[0]+1)
 		free := true
 		var held []net.Listener
 		for n := range seen {
@@ -184,6 +205,22 @@ func choosePorts(t *testing.T, texts ...string) ports {
 	}
 	t.Fatal("found no offset that frees every port of the README")
 	return ports{}
+}
+
+// ephemeralRange returns the ports the kernel hands out for :0 and for
+// outgoing connections (Linux's ip_local_port_range, else its default).
+func ephemeralRange() (lo, hi int) {
+	lo, hi = 32768, 60999
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			l, err1 := strconv.Atoi(f[0])
+			h, err2 := strconv.Atoi(f[1])
+			if err1 == nil && err2 == nil && l <= h {
+				lo, hi = l, h
+			}
+		}
+	}
+	return lo, hi
 }
 
 // normalise makes the parts of an output that change from run to run
