@@ -129,7 +129,11 @@ swapping:
 		for done.Load() < int64(i*requestsBetween) {
 			select {
 			case <-finished:
-				break swapping
+				// The last requests may have been answered between the
+				// check above and this select: the count is final now.
+				if done.Load() < int64(i*requestsBetween) {
+					break swapping
+				}
 			default:
 				runtime.Gosched()
 			}
