@@ -88,6 +88,9 @@ func (g *Gateway) build(cfg *config.Config, prev *snapshot) (*snapshot, error) {
 		}
 		up := newUpstream(id, targets, u.Timeout)
 		up.configure(u, prev.health(id), g.log)
+		if old := prev.upstreams[id]; old != nil {
+			up.keepQuarantines(old)
+		}
 		s.upstreams[id] = up
 	}
 	perRoute := cfg.PerRouteMetrics()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crossgate/crossgate/config"
 	"github.com/crossgate/crossgate/cors"
+	"github.com/crossgate/crossgate/internal/h1"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -90,7 +91,7 @@ func NewMetrics() *Metrics {
 	}
 	m.allRoutes = &routeMetrics{m: m, route: config.AllRoutes}
 	m.Registry.MustRegister(m.requests, m.upstream, m.decisions, m.refused, m.reloads,
-		m.disagreements, m.preflightHits, m.csrf, m.retries, targetsUp{m},
+		m.disagreements, m.preflightHits, m.csrf, m.retries, targetsUp{m}, quarantines{m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -120,6 +121,32 @@ func (c targetsUp) Collect(ch chan<- prometheus.Metric) {
 			up = 1
 		}
 		ch <- prometheus.MustNewConstMetric(targetUpDesc, prometheus.GaugeValue, up, t.Upstream, t.Target)
+	}
+}
+
+var quarantinesDesc = prometheus.NewDesc("crossgate_upstream_quarantines_total",
+	"Times a target of an upstream started a quarantine: it sent bytes beyond its responses' framing, and its connections are not reused for a while (h1.QuarantinePeriod), by upstream. Only http:// upstreams have it.",
+	[]string{"upstream"}, nil)
+
+// quarantines reports the quarantine counts of the upstreams of the config
+// being served, which their clients carry over reloads.
+type quarantines struct{ m *Metrics }
+
+func (c quarantines) Describe(ch chan<- *prometheus.Desc) { ch <- quarantinesDesc }
+
+func (c quarantines) Collect(ch chan<- prometheus.Metric) {
+	g := c.m.gateway.Load()
+	if g == nil {
+		return
+	}
+	s := g.cur.Load()
+	if s == nil {
+		return
+	}
+	for _, u := range s.sortedUpstreams() {
+		if hc, ok := u.client.(*h1.Client); ok {
+			ch <- prometheus.MustNewConstMetric(quarantinesDesc, prometheus.CounterValue, float64(hc.Quarantines()), u.id)
+		}
 	}
 }
 

@@ -82,6 +82,9 @@ func newUpstream(id string, targets []*url.URL, timeout time.Duration) *upstream
 // are down.
 func (u *upstream) configure(cfg *config.Upstream, prior map[string]*targetHealth, log *slog.Logger) {
 	u.retries, u.maxFails, u.failTimeout = cfg.Retries, cfg.MaxFails, cfg.FailTimeout
+	if c, ok := u.client.(*h1.Client); ok {
+		c.Log = log // warns when a target's quarantine starts
+	}
 	for i, t := range u.targets {
 		t.name = cfg.Targets[i]
 		if h := prior[t.name]; h != nil {
@@ -90,6 +93,17 @@ func (u *upstream) configure(cfg *config.Upstream, prior map[string]*targetHealt
 	}
 	if cfg.HealthCheck != nil {
 		u.checker = newChecker(cfg.HealthCheck, log)
+	}
+}
+
+// keepQuarantines makes u's client keep the quarantines of the targets of
+// old, the upstream of the same id in the config served so far, so that a
+// reload does not make a target that sent stray bytes reused again (see
+// h1.QuarantinePeriod).
+func (u *upstream) keepQuarantines(old *upstream) {
+	c, ok := u.client.(*h1.Client)
+	if prev, okPrev := old.client.(*h1.Client); ok && okPrev {
+		c.KeepQuarantines(prev)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -34,6 +35,18 @@ const (
 	upstreamMaxInformational = 5        // 1xx answers before the final one
 	upstreamBufferSize       = 4 << 10
 )
+
+// QuarantinePeriod is how long a target that has sent bytes beyond its
+// responses' framing gets no connection reuse: each of its connections is
+// closed after its exchange, as nginx does without keepalive. Such bytes
+// (a stray on an idle connection, bytes after an exactly framed response,
+// a body announced on a 204 or 304, garbage or two Content-Lengths where a
+// head should be) show that the target may write a stray response at any
+// time, and a stray that arrives at the moment a reused connection is
+// handed a request is, to any HTTP/1.1 client, that request's answer. A
+// fresh connection has no earlier exchange whose bytes it could carry.
+// Each new sign renews the period.
+const QuarantinePeriod = 10 * time.Minute
 
 // Client is the http.RoundTripper of the gateway's http:// upstreams.
 // It does the whole exchange on the caller's goroutine: take an idle
@@ -68,6 +81,34 @@ type Client struct {
 	// request, as net/http's Transport does.
 	closeIdle atomic.Bool
 	chunkBufs sync.Pool // *[]byte for copying bodies of unknown length
+
+	// Log, when set before the first request, receives a warning when a
+	// target's quarantine starts; nil: none.
+	Log *slog.Logger
+	// Quarantine is how long a target that sent bytes beyond its
+	// framing gets no connection reuse: QuarantinePeriod unless changed
+	// before the first request.
+	Quarantine  time.Duration
+	quarantines *atomic.Int64 // quarantines started; shared by KeepQuarantines
+}
+
+// Quarantines returns how many quarantines of a target have started: each
+// is a target that sent bytes beyond its responses' framing after a period
+// without such signs (see QuarantinePeriod).
+func (u *Client) Quarantines() int64 { return u.quarantines.Load() }
+
+// KeepQuarantines makes u share prev's quarantines, of the targets both
+// clients have, and its count: a client built for a new config keeps
+// avoiding reuse of the connections of a target the client of the config
+// before it caught sending bytes beyond its framing, and a sign seen by
+// either client counts for both. Call it before u's first request.
+func (u *Client) KeepQuarantines(prev *Client) {
+	u.quarantines = prev.quarantines
+	for host, p := range u.targets {
+		if q := prev.targets[host]; q != nil {
+			p.quarantinedUntil = q.quarantinedUntil
+		}
+	}
 }
 
 // NewClient returns a client with pools ready for targets. timeout
@@ -80,6 +121,8 @@ func NewClient(targets []*url.URL, timeout time.Duration) *Client {
 		idleTimeout:     upstreamIdleTimeout,
 		maxIdlePerHost:  upstreamMaxIdlePerHost,
 		maxIdle:         upstreamMaxIdle,
+		Quarantine:      QuarantinePeriod,
+		quarantines:     new(atomic.Int64),
 		targets:         make(map[string]*hostPool, len(targets)),
 	}
 	for _, t := range targets {
@@ -96,7 +139,7 @@ func (u *Client) newPool(host string) *hostPool {
 	if port == "" {
 		port = "80"
 	}
-	return &hostPool{client: u, addr: net.JoinHostPort(h.Hostname(), port)}
+	return &hostPool{client: u, addr: net.JoinHostPort(h.Hostname(), port), quarantinedUntil: new(atomic.Int64)}
 }
 
 func (u *Client) pool(host string) *hostPool {
@@ -396,6 +439,9 @@ func (u *Client) exchange(ctx context.Context, c *upstreamConn, r *upstreamReque
 			case errors.Is(err, os.ErrDeadlineExceeded):
 				return nil, false, &headerTimeoutError{after: wait}
 			}
+			if malformed(err) {
+				c.pool.quarantine("a malformed response head")
+			}
 			return nil, false, fmt.Errorf("upstream %s: malformed response: %w", c.pool.addr, err)
 		}
 		if resp.StatusCode >= 200 {
@@ -424,13 +470,26 @@ func (u *Client) exchange(ctx context.Context, c *upstreamConn, r *upstreamReque
 	closeBody(r.body)
 	// An upstream that answered before taking the body, or stopped taking
 	// it, leaves the connection in an unknown state.
-	keep := !r.close && !resp.Close && !pending && writeErr == nil && !bodyAnnouncedAnyway(resp)
+	keep := !r.close && !resp.Close && !pending && writeErr == nil
+	if keep && bodyAnnouncedAnyway(resp) {
+		keep = false
+		c.pool.quarantine("a body announced on a " + strconv.Itoa(resp.StatusCode) + " answer")
+	}
 	if resp.Body == http.NoBody {
 		c.release(stop, keep)
 		return resp, false, nil
 	}
 	resp.Body = &upstreamBody{body: resp.Body, c: c, ctx: ctx, stop: stop, keep: keep}
 	return resp, false, nil
+}
+
+// malformed reports whether err, an error of http.ReadResponse, is one of
+// the bytes read (not a head cut short, nor a failed connection): garbage
+// where a head should be, two different Content-Lengths.
+func malformed(err error) bool {
+	var ne net.Error
+	return !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) &&
+		!errors.Is(err, errHeadTooLarge) && !errors.As(err, &ne)
 }
 
 // bodyAnnouncedAnyway reports whether resp is a 204 or 304 answer whose
@@ -640,6 +699,11 @@ type hostPool struct {
 	idle  []*upstreamConn
 	sweep *time.Timer // closes connections idle too long
 	armed bool        // sweep will fire
+
+	// quarantinedUntil is the end of p's quarantine, in Unix nanoseconds:
+	// until then its connections are not pooled (see QuarantinePeriod).
+	// Pools of the same target in successive clients share it.
+	quarantinedUntil *atomic.Int64
 }
 
 // get returns an idle connection that is still open and has received
@@ -656,17 +720,39 @@ type hostPool struct {
 // idle HTTP channel"), checked here when it matters instead of by a
 // goroutine per connection. Bytes that arrive after the request is written
 // are, to any HTTP/1.1 client, that request's answer.
+//
+// A stray found so puts the target in quarantine (see QuarantinePeriod).
 func (p *hostPool) get(ctx context.Context) (*upstreamConn, error) {
 	for {
 		c := p.take()
 		if c == nil {
 			return p.dial(ctx)
 		}
-		if c.alive() {
+		alive, stray := c.check()
+		if alive {
 			return c, nil
 		}
 		c.nc.Close()
+		if stray {
+			p.quarantine("bytes on an idle connection")
+		}
 	}
+}
+
+// quarantine starts or renews p's quarantine: its connections are closed
+// after their exchanges until the period ends, and the idle ones now. The
+// start of a quarantine is counted and logged.
+func (p *hostPool) quarantine(sign string) {
+	u := p.client
+	now := time.Now()
+	if prior := p.quarantinedUntil.Swap(now.Add(u.Quarantine).UnixNano()); prior <= now.UnixNano() {
+		u.quarantines.Add(1)
+		if u.Log != nil {
+			u.Log.Warn("upstream sent bytes beyond its responses' framing: its connections are not reused for a while",
+				"upstream", p.addr, "sign", sign, "for", u.Quarantine.String())
+		}
+	}
+	p.closeIdle()
 }
 
 func (p *hostPool) take() *upstreamConn {
@@ -708,6 +794,11 @@ func (p *hostPool) put(c *upstreamConn) {
 	}
 	c.reused = true
 	c.idleSince = time.Now()
+	if c.idleSince.UnixNano() < p.quarantinedUntil.Load() {
+		u.idle.Add(-1)
+		c.nc.Close()
+		return
+	}
 	p.mu.Lock()
 	if len(p.idle) >= u.maxIdlePerHost {
 		p.mu.Unlock()
@@ -821,10 +912,15 @@ func (c *upstreamConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// alive reports whether an idle connection can take a request: the
+// check reports whether an idle connection can take a request: the
 // upstream has neither closed it nor sent anything since the last answer.
-func (c *upstreamConn) alive() bool {
-	return c.br.Buffered() == 0 && c.probe.alive()
+// stray reports bytes found, which a close (a normal end of an idle
+// connection) does not show.
+func (c *upstreamConn) check() (alive, stray bool) {
+	if c.br.Buffered() > 0 {
+		return false, true
+	}
+	return c.probe.check()
 }
 
 // release ends an exchange: it stops watching the context and pools c when
@@ -839,6 +935,10 @@ func (c *upstreamConn) release(stop func() bool, keep bool) {
 		return
 	}
 	c.nc.Close()
+	if keep {
+		// Bytes after an exactly framed answer.
+		c.pool.quarantine("bytes after a response")
+	}
 }
 
 // upstreamBody is a response body that streams from its connection and

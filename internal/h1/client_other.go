@@ -10,4 +10,4 @@ type idleProbe struct{}
 
 func newIdleProbe(net.Conn) *idleProbe { return &idleProbe{} }
 
-func (*idleProbe) alive() bool { return true }
+func (*idleProbe) check() (alive, stray bool) { return true, false }

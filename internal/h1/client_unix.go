@@ -16,6 +16,7 @@ type idleProbe struct {
 	read  func(fd uintptr) bool
 	buf   [1]byte
 	quiet bool // the last read found nothing to read
+	stray bool // the last read found a byte
 }
 
 func newIdleProbe(nc net.Conn) *idleProbe {
@@ -27,18 +28,21 @@ func newIdleProbe(nc net.Conn) *idleProbe {
 		}
 	}
 	p.read = func(fd uintptr) bool {
-		_, err := syscall.Read(int(fd), p.buf[:])
+		n, err := syscall.Read(int(fd), p.buf[:])
+		p.stray = n > 0
 		p.quiet = err == syscall.EAGAIN || err == syscall.EWOULDBLOCK || err == syscall.EINTR
 		return true // never wait for the descriptor to become readable
 	}
 	return p
 }
 
-// alive reports whether the connection is still open with nothing to read.
-func (p *idleProbe) alive() bool {
+// check reports whether the connection is still open with nothing to
+// read, and whether it had a byte to read (not merely an end of stream).
+func (p *idleProbe) check() (alive, stray bool) {
 	if p.rc == nil {
-		return true
+		return true, false
 	}
-	p.quiet = false
-	return p.rc.Read(p.read) == nil && p.quiet
+	p.quiet, p.stray = false, false
+	alive = p.rc.Read(p.read) == nil && p.quiet
+	return alive, p.stray
 }

@@ -21,7 +21,11 @@
 //     framed exactly with nothing read beyond it, and is checked when taken
 //     from it, every time: one on which anything arrived (a byte or the
 //     end of the stream) is closed, as net/http's Transport closes an idle
-//     connection on which anything arrives.
+//     connection on which anything arrives. A target that shows it sends
+//     bytes beyond its framing (any of the above but a plain close, a
+//     body announced on a 204 or 304, a malformed head) is quarantined
+//     for QuarantinePeriod: its connections serve one exchange each, so
+//     that a stray it writes later cannot meet a reused connection.
 //   - ErrNotSent marks the failures of requests that no upstream saw, which
 //     may go to another target whatever their method.
 //
