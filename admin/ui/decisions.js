@@ -18,6 +18,13 @@ export class DecisionsView {
     this.open = new Set();
     this.connected = false;
     this.build();
+  }
+
+  // listen opens the event stream, the first time the view is shown: a
+  // tab on another view holds no connection to the admin listener, of
+  // the six a browser keeps to one host over HTTP/1.1.
+  listen() {
+    if (this.source) return;
     this.source = new EventSource("/ui/api/events");
     this.source.addEventListener("decisions", (e) => this.receive(JSON.parse(e.data)));
     this.source.addEventListener("open", () => { this.connected = true; this.status(); });
@@ -63,6 +70,7 @@ export class DecisionsView {
   }
 
   render() {
+    this.listen();
     return this.root;
   }
 
